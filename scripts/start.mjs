@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// `npm start`: local D1 migrated, the Stripe stand-in on :12111, the app on :8787, demo data seeded.
+// Ctrl-C stops everything this script started.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { seedDemoData } from "./seed.mjs";
+
+const APP_URL = "http://127.0.0.1:8787";
+const bin = (name) => `node_modules/.bin/${name}`;
+const children = [];
+
+function start(name, command, args, env = {}) {
+  const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...env } });
+  child.on("exit", (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] ${name} exited (${signal ?? code}); stopping.`);
+      stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function stop(code = 0) {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+
+async function waitFor(url, label, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(300);
+  }
+  throw new Error(`${label} did not come up at ${url} within ${timeoutMs / 1000}s`);
+}
+
+console.log("[start] applying D1 migrations to the local database…");
+execFileSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], {
+  stdio: "inherit",
+  env: { ...process.env, CI: "true" },
+});
+
+if (existsSync("scripts/stripe-standin/server.ts")) {
+  start("stripe stand-in", bin("tsx"), ["scripts/stripe-standin/server.ts"], {
+    WEBHOOK_URL: `${APP_URL}/api/webhooks/stripe`,
+  });
+}
+start("wrangler dev", bin("wrangler"), [
+  "dev",
+  "--ip",
+  "127.0.0.1",
+  "--port",
+  "8787",
+  "--var",
+  "RATE_LIMITS:off",
+  "--show-interactive-dev-session=false",
+]);
+
+try {
+  await waitFor(`${APP_URL}/api/health`, "The API");
+  const demo = await seedDemoData(APP_URL);
+  console.log(`
+  Lectern is running at ${APP_URL}
+  Stripe stand-in:      http://127.0.0.1:12111
+  Demo provider: ${demo.provider.email} / ${demo.provider.password}
+  Demo student:  ${demo.student.email} / ${demo.student.password}
+  Cron by hand:  curl "${APP_URL}/cdn-cgi/handler/scheduled?cron=15+0+*+*+*"
+  Press Ctrl-C to stop.
+`);
+} catch (error) {
+  console.error(`[start] ${error instanceof Error ? error.message : error}`);
+  stop(1);
+}

@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
+import { buildDeps } from "./deps";
+import { AppError } from "./domain/errors";
+import type { AppEnv } from "./http/context";
+import { handleError, handleNotFound } from "./http/errors";
+import { authenticate } from "./http/middleware/auth";
+import { authRoutes } from "./routes/auth";
+import { meRoutes } from "./routes/me";
+import { patternRoutes } from "./routes/patterns";
+import { providerRoutes } from "./routes/providers";
+import { slotRoutes } from "./routes/slots";
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export function createApp() {
+  const api = new Hono<AppEnv>()
+    .use(secureHeaders())
+    .use(
+      bodyLimit({
+        maxSize: MAX_BODY_BYTES,
+        onError: () => {
+          throw new AppError(
+            "VALIDATION_FAILED",
+            `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`,
+          );
+        },
+      }),
+    )
+    .use(async (c, next) => {
+      c.set("deps", buildDeps(c.env));
+      await next();
+    })
+    .use(authenticate())
+    .get("/health", (c) => c.json({ ok: true }, 200))
+    .route("/auth", authRoutes)
+    .route("/me", meRoutes)
+    .route("/providers", providerRoutes)
+    .route("/slots", slotRoutes)
+    .route("/availability-patterns", patternRoutes);
+
+  api.onError(handleError);
+
+  const app = new Hono<AppEnv>()
+    .route("/api", api)
+    .all("/api/*", handleNotFound)
+    // Everything else is the SPA: static files, with index.html for unknown paths.
+    .all("*", (c) => c.env.ASSETS.fetch(c.req.raw));
+  app.onError(handleError);
+  return app;
+}
+
+export type AppType = ReturnType<typeof createApp>;

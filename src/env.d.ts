@@ -1,0 +1,12 @@
+// Secrets and test-only bindings that wrangler.toml cannot declare.
+declare namespace Cloudflare {
+  interface Env {
+    /** Real Stripe key (sk_live_/sk_test_); absent locally, where the stand-in is used. */
+    STRIPE_SECRET_KEY?: string;
+    STRIPE_WEBHOOK_SECRET?: string;
+    AGORA_APP_ID?: string;
+    AGORA_APP_CERTIFICATE?: string;
+    /** Set by vitest.config.ts only. */
+    TEST_MIGRATIONS?: { name: string; queries: string[] }[];
+  }
+}

@@ -1,0 +1,32 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { AppError } from "../domain/errors";
+import type { AppEnv } from "../http/context";
+import { currentUser, requireUser } from "../http/middleware/auth";
+import { validate } from "../http/validate";
+import { getProviderProfile, saveProviderProfile, toProviderProfile } from "../services/accounts";
+
+const profileBody = z.object({
+  hourlyRate: z
+    .number()
+    .int()
+    .min(1, "must be at least 1 minor unit")
+    .max(100_000_000, "must be at most 100000000 minor units"),
+  currency: z
+    .string()
+    .regex(/^[A-Za-z]{3}$/, "must be a three-letter ISO currency code such as usd")
+    .transform((value) => value.toLowerCase()),
+  bio: z.string().max(2000).optional(),
+});
+
+export const meRoutes = new Hono<AppEnv>()
+  .get("/", requireUser(), (c) => c.json(currentUser(c), 200))
+  .get("/provider-profile", requireUser("provider"), async (c) => {
+    const row = await getProviderProfile(c.get("deps"), currentUser(c).id);
+    if (!row) throw new AppError("NOT_FOUND", "You have not set up your provider profile yet.");
+    return c.json(toProviderProfile(row), 200);
+  })
+  .put("/provider-profile", requireUser("provider"), validate("json", profileBody), async (c) => {
+    const profile = await saveProviderProfile(c.get("deps"), currentUser(c).id, c.req.valid("json"));
+    return c.json(profile, 200);
+  });

@@ -1,0 +1,51 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../http/context";
+import { currentUser, requireUser } from "../http/middleware/auth";
+import { durationMinutes, idParam, localDate, seats, sessionType, timeZone } from "../http/schemas";
+import { validate } from "../http/validate";
+import { createPattern, deletePattern, listPatterns } from "../services/patterns";
+
+const weeklyStart = z.object({
+  weekday: z
+    .number()
+    .int()
+    .min(1, "must be 1 (Monday) to 7 (Sunday)")
+    .max(7, "must be 1 (Monday) to 7 (Sunday)"),
+  startTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:mm"),
+});
+
+const createBody = z
+  .object({
+    timezone: timeZone,
+    weekly: z
+      .array(weeklyStart)
+      .min(1, "needs at least one weekly start")
+      .max(50, "allows at most 50 weekly starts")
+      .refine(
+        (list) => new Set(list.map((w) => `${w.weekday} ${w.startTime}`)).size === list.length,
+        "has the same weekday and time twice",
+      ),
+    durationMinutes,
+    sessionType,
+    maxParticipants: seats.optional(),
+    startsOn: localDate.optional(),
+    endsOn: localDate.optional(),
+  })
+  .refine((body) => !body.startsOn || !body.endsOn || body.startsOn <= body.endsOn, {
+    message: "endsOn must not be before startsOn",
+    path: ["endsOn"],
+  });
+
+export const patternRoutes = new Hono<AppEnv>()
+  .post("/", requireUser("provider"), validate("json", createBody), async (c) => {
+    const result = await createPattern(c.get("deps"), currentUser(c), c.req.valid("json"));
+    return c.json(result, 201);
+  })
+  .get("/", requireUser("provider"), async (c) => {
+    return c.json({ patterns: await listPatterns(c.get("deps"), currentUser(c).id) }, 200);
+  })
+  .delete("/:id", requireUser("provider"), validate("param", idParam), async (c) => {
+    await deletePattern(c.get("deps"), currentUser(c), c.req.valid("param").id);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,177 @@
+import { and, eq, gt, sql } from "drizzle-orm";
+import { authSessions, type ProviderProfileRow, providerProfiles, type UserRow, users } from "../db/schema";
+import { runBatch } from "../db/statements";
+import type { Deps } from "../deps";
+import { AppError } from "../domain/errors";
+import { newId } from "../domain/ids";
+import { DAY_MS } from "../domain/slot-rules";
+import type { AuthUser, Role } from "../http/context";
+import { DECOY_HASH, hashPassword, verifyPassword } from "../security/password";
+import { hashSessionToken, newSessionToken } from "../security/session-token";
+
+export const SESSION_TTL_MS = 30 * DAY_MS;
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  name: string;
+  role: Role;
+  timezone: string;
+}
+
+export function toAuthUser(row: UserRow): AuthUser {
+  return { id: row.id, email: row.email, name: row.name, role: row.role, timezone: row.timezone };
+}
+
+export async function register(deps: Deps, input: RegisterInput): Promise<{ user: AuthUser; token: string }> {
+  const now = deps.now();
+  const row: UserRow = {
+    id: newId("usr"),
+    email: input.email,
+    name: input.name,
+    role: input.role,
+    timezone: input.timezone,
+    passwordHash: await hashPassword(input.password),
+    createdAt: now,
+  };
+  const token = newSessionToken();
+  const tokenHash = await hashSessionToken(token);
+  // The unique email index decides races; the session row exists only if this user row does.
+  const [inserted] = await runBatch(deps.d1, [
+    deps.db.insert(users).values(row).onConflictDoNothing({ target: users.email }),
+    sql`
+      INSERT INTO auth_sessions (token_hash, user_id, created_at, expires_at)
+      SELECT ${tokenHash}, ${row.id}, ${now}, ${now + SESSION_TTL_MS}
+       WHERE EXISTS (SELECT 1 FROM users WHERE id = ${row.id})`,
+  ]);
+  if (inserted?.meta.changes !== 1)
+    throw new AppError("EMAIL_TAKEN", "An account with this email already exists.");
+  return { user: toAuthUser(row), token };
+}
+
+export async function login(
+  deps: Deps,
+  email: string,
+  password: string,
+): Promise<{ user: AuthUser; token: string }> {
+  const row = await deps.db.query.users.findFirst({ where: eq(users.email, email) });
+  const valid = await verifyPassword(password, row?.passwordHash ?? DECOY_HASH);
+  if (!row || !valid) throw new AppError("INVALID_CREDENTIALS", "The email or password is wrong.");
+  return { user: toAuthUser(row), token: await createSession(deps, row.id) };
+}
+
+async function createSession(deps: Deps, userId: string): Promise<string> {
+  const token = newSessionToken();
+  const now = deps.now();
+  await deps.db.insert(authSessions).values({
+    tokenHash: await hashSessionToken(token),
+    userId,
+    createdAt: now,
+    expiresAt: now + SESSION_TTL_MS,
+  });
+  return token;
+}
+
+export async function logout(deps: Deps, token: string): Promise<void> {
+  await deps.db.delete(authSessions).where(eq(authSessions.tokenHash, await hashSessionToken(token)));
+}
+
+export async function findUserBySessionToken(deps: Deps, token: string): Promise<AuthUser | undefined> {
+  const rows = await deps.db
+    .select({ user: users })
+    .from(authSessions)
+    .innerJoin(users, eq(users.id, authSessions.userId))
+    .where(
+      and(eq(authSessions.tokenHash, await hashSessionToken(token)), gt(authSessions.expiresAt, deps.now())),
+    )
+    .limit(1);
+  const row = rows[0];
+  return row ? toAuthUser(row.user) : undefined;
+}
+
+export interface ProviderProfile {
+  userId: string;
+  hourlyRate: number;
+  currency: string;
+  bio: string | null;
+  updatedAt: string;
+}
+
+export function toProviderProfile(row: ProviderProfileRow): ProviderProfile {
+  return {
+    userId: row.userId,
+    hourlyRate: row.hourlyRate,
+    currency: row.currency,
+    bio: row.bio,
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+export async function getProviderProfile(
+  deps: Deps,
+  userId: string,
+): Promise<ProviderProfileRow | undefined> {
+  return deps.db.query.providerProfiles.findFirst({ where: eq(providerProfiles.userId, userId) });
+}
+
+/**
+ * Saves the profile and re-prices the provider's future slots that nobody has booked, in one
+ * batch: booked slots keep the price their students agreed to.
+ */
+export async function saveProviderProfile(
+  deps: Deps,
+  userId: string,
+  input: { hourlyRate: number; currency: string; bio?: string | undefined },
+): Promise<ProviderProfile> {
+  const now = deps.now();
+  const row: ProviderProfileRow = {
+    userId,
+    hourlyRate: input.hourlyRate,
+    currency: input.currency,
+    bio: input.bio ?? null,
+    updatedAt: now,
+  };
+  await runBatch(deps.d1, [
+    deps.db
+      .insert(providerProfiles)
+      .values(row)
+      .onConflictDoUpdate({
+        target: providerProfiles.userId,
+        set: { hourlyRate: row.hourlyRate, currency: row.currency, bio: row.bio, updatedAt: now },
+      }),
+    sql`
+      UPDATE slots
+         SET price_amount = (${input.hourlyRate} * duration_minutes + 30) / 60,
+             currency = ${input.currency}, version = version + 1, updated_at = ${now}
+       WHERE provider_id = ${userId} AND seats_taken = 0 AND status = 'OPEN' AND starts_at > ${now}`,
+  ]);
+  return toProviderProfile(row);
+}
+
+export interface ProviderSummary {
+  id: string;
+  name: string;
+  timezone: string;
+  hourlyRate: number | null;
+  currency: string | null;
+  bio: string | null;
+}
+
+/** Providers students can browse; contact details stay private. */
+export async function listProviders(deps: Deps): Promise<ProviderSummary[]> {
+  const rows = await deps.db
+    .select({ user: users, profile: providerProfiles })
+    .from(users)
+    .leftJoin(providerProfiles, eq(providerProfiles.userId, users.id))
+    .where(eq(users.role, "provider"))
+    .orderBy(users.name)
+    .limit(500);
+  return rows.map(({ user, profile }) => ({
+    id: user.id,
+    name: user.name,
+    timezone: user.timezone,
+    hourlyRate: profile?.hourlyRate ?? null,
+    currency: profile?.currency ?? null,
+    bio: profile?.bio ?? null,
+  }));
+}

@@ -1,0 +1,196 @@
+import { and, asc, eq, gt, inArray, lt, ne, sql } from "drizzle-orm";
+import { availabilityPatterns, type PatternRow, slots } from "../db/schema";
+import { runBatch } from "../db/statements";
+import type { Deps } from "../deps";
+import { AppError, unwrap } from "../domain/errors";
+import { newId } from "../domain/ids";
+import {
+  expandPattern,
+  type PatternShape,
+  planAgainstExisting,
+  type Skipped,
+  type WeeklyStart,
+} from "../domain/patterns";
+import { MINUTE_MS, resolveCapacity, type SessionType } from "../domain/slot-rules";
+import type { AuthUser } from "../http/context";
+import { currentPricing, insertSlotIfFree, newSlotRow, type Slot, toSlot } from "./slots";
+
+export interface PatternInput extends PatternShape {
+  sessionType: SessionType;
+  maxParticipants?: number | undefined;
+}
+
+export interface Pattern {
+  id: string;
+  providerId: string;
+  timezone: string;
+  weekly: WeeklyStart[];
+  durationMinutes: number;
+  sessionType: SessionType;
+  maxParticipants: number;
+  startsOn: string | null;
+  endsOn: string | null;
+  createdAt: string;
+}
+
+export function toPattern(row: PatternRow): Pattern {
+  return {
+    id: row.id,
+    providerId: row.providerId,
+    timezone: row.timezone,
+    weekly: JSON.parse(row.weekly) as WeeklyStart[],
+    durationMinutes: row.durationMinutes,
+    sessionType: row.sessionType,
+    maxParticipants: row.maxParticipants,
+    startsOn: row.startsOn,
+    endsOn: row.endsOn,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}
+
+function patternShape(row: PatternRow): PatternShape {
+  return {
+    timezone: row.timezone,
+    weekly: JSON.parse(row.weekly) as WeeklyStart[],
+    durationMinutes: row.durationMinutes,
+    startsOn: row.startsOn,
+    endsOn: row.endsOn,
+  };
+}
+
+/**
+ * Turns the pattern's starts after `after` into slots: plans against the provider's live slots,
+ * then writes with one conditional insert each, so a concurrent create can still only make a
+ * start skip, never overlap. Returns what was created and what was skipped, with reasons.
+ */
+async function materialize(
+  deps: Deps,
+  pattern: PatternRow,
+  now: number,
+  after: number | undefined,
+  leading: Parameters<typeof runBatch>[1][number] | undefined,
+): Promise<{ created: Slot[]; skipped: Skipped[]; windowEnd: number }> {
+  const expansion = expandPattern(patternShape(pattern), now, after);
+  const span = pattern.durationMinutes * MINUTE_MS;
+  const first = expansion.starts[0];
+  const last = expansion.starts.at(-1);
+  const existing =
+    first === undefined || last === undefined
+      ? []
+      : await deps.db
+          .select({ startsAt: slots.startsAt, endsAt: slots.endsAt })
+          .from(slots)
+          .where(
+            and(
+              eq(slots.providerId, pattern.providerId),
+              ne(slots.status, "CANCELLED"),
+              lt(slots.startsAt, last + span),
+              gt(slots.endsAt, first),
+            ),
+          );
+  const plan = planAgainstExisting(expansion.starts, pattern.durationMinutes, existing);
+  const pricing = await currentPricing(deps, pattern.providerId);
+  const shape = {
+    durationMinutes: pattern.durationMinutes,
+    sessionType: pattern.sessionType,
+    maxParticipants: pattern.maxParticipants,
+  };
+  const rows = plan.accepted.map((startsAt) =>
+    newSlotRow(pattern.providerId, { ...shape, startsAt }, pricing, now, pattern.id),
+  );
+  const windowUpdate = deps.db
+    .update(availabilityPatterns)
+    .set({ materializedUntil: expansion.windowEnd })
+    .where(eq(availabilityPatterns.id, pattern.id));
+  const inserts = rows.map(insertSlotIfFree);
+  await runBatch(deps.d1, leading ? [leading, ...inserts, windowUpdate] : [...inserts, windowUpdate]);
+
+  const ids = rows.map((row) => row.id);
+  const written = new Set<string>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const found = await deps.db
+      .select({ id: slots.id })
+      .from(slots)
+      .where(inArray(slots.id, ids.slice(i, i + 90)));
+    for (const { id } of found) written.add(id);
+  }
+  const lost: Skipped[] = rows
+    .filter((row) => !written.has(row.id))
+    .map((row) => ({
+      startsAt: new Date(row.startsAt).toISOString(),
+      reason: "SLOT_OVERLAP: another slot was created at this time meanwhile.",
+    }));
+  const skipped = [...expansion.skipped, ...plan.skipped, ...lost].sort((a, b) =>
+    a.startsAt.localeCompare(b.startsAt),
+  );
+  return {
+    created: rows.filter((row) => written.has(row.id)).map(toSlot),
+    skipped,
+    windowEnd: expansion.windowEnd,
+  };
+}
+
+export async function createPattern(
+  deps: Deps,
+  provider: AuthUser,
+  input: PatternInput,
+): Promise<{ pattern: Pattern; createdSlots: Slot[]; skipped: Skipped[] }> {
+  const maxParticipants = unwrap(resolveCapacity(input.sessionType, input.maxParticipants));
+  const now = deps.now();
+  const row: PatternRow = {
+    id: newId("pat"),
+    providerId: provider.id,
+    timezone: input.timezone,
+    weekly: JSON.stringify(input.weekly),
+    durationMinutes: input.durationMinutes,
+    sessionType: input.sessionType,
+    maxParticipants,
+    startsOn: input.startsOn ?? null,
+    endsOn: input.endsOn ?? null,
+    materializedUntil: now,
+    createdAt: now,
+  };
+  const insertPattern = deps.db.insert(availabilityPatterns).values(row);
+  const { created, skipped } = await materialize(deps, row, now, undefined, insertPattern);
+  return { pattern: toPattern(row), createdSlots: created, skipped };
+}
+
+export async function listPatterns(deps: Deps, providerId: string): Promise<Pattern[]> {
+  const rows = await deps.db
+    .select()
+    .from(availabilityPatterns)
+    .where(eq(availabilityPatterns.providerId, providerId))
+    .orderBy(asc(availabilityPatterns.createdAt), asc(availabilityPatterns.id));
+  return rows.map(toPattern);
+}
+
+/** Deletes the pattern and its future unbooked slots; booked ones stay and forget the pattern. */
+export async function deletePattern(deps: Deps, provider: AuthUser, id: string): Promise<void> {
+  const row = await deps.db.query.availabilityPatterns.findFirst({ where: eq(availabilityPatterns.id, id) });
+  if (!row) throw new AppError("NOT_FOUND", "No such availability pattern.");
+  if (row.providerId !== provider.id)
+    throw new AppError("FORBIDDEN", "This pattern belongs to another provider.");
+  const now = deps.now();
+  await runBatch(deps.d1, [
+    sql`DELETE FROM slots WHERE pattern_id = ${id} AND seats_taken = 0 AND status = 'OPEN' AND starts_at > ${now}`,
+    sql`UPDATE slots SET pattern_id = NULL WHERE pattern_id = ${id}`,
+    deps.db.delete(availabilityPatterns).where(eq(availabilityPatterns.id, id)),
+  ]);
+}
+
+/**
+ * Daily job: extends every pattern to the end of the moving 28-day window. Only starts after
+ * what was already considered are generated, so a slot the provider deleted is not re-created.
+ */
+export async function topUpPatterns(
+  deps: Deps,
+  now = deps.now(),
+): Promise<{ patterns: number; created: number }> {
+  const rows = await deps.db.select().from(availabilityPatterns).orderBy(asc(availabilityPatterns.id));
+  let created = 0;
+  for (const row of rows) {
+    const result = await materialize(deps, row, now, row.materializedUntil, undefined);
+    created += result.created.length;
+  }
+  return { patterns: rows.length, created };
+}

@@ -1,0 +1,262 @@
+import { and, asc, eq, gte, lt, ne, type SQL, sql } from "drizzle-orm";
+import { type SlotRow, slots } from "../db/schema";
+import type { Deps } from "../deps";
+import { AppError, unwrap } from "../domain/errors";
+import { newId } from "../domain/ids";
+import {
+  checkStartWithinWindow,
+  type Interval,
+  MINUTE_MS,
+  priceForDuration,
+  publicSlotStatus,
+  resolveCapacity,
+  type SessionType,
+  type SlotStatus,
+} from "../domain/slot-rules";
+import type { AuthUser } from "../http/context";
+import { getProviderProfile } from "./accounts";
+
+export interface Slot {
+  id: string;
+  providerId: string;
+  startsAt: string;
+  endsAt: string;
+  durationMinutes: number;
+  sessionType: SessionType;
+  maxParticipants: number;
+  seatsTaken: number;
+  seatsLeft: number;
+  price: { amount: number; currency: string };
+  status: SlotStatus;
+  patternId?: string;
+}
+
+export function toSlot(row: SlotRow): Slot {
+  return {
+    id: row.id,
+    providerId: row.providerId,
+    startsAt: new Date(row.startsAt).toISOString(),
+    endsAt: new Date(row.endsAt).toISOString(),
+    durationMinutes: row.durationMinutes,
+    sessionType: row.sessionType,
+    maxParticipants: row.maxParticipants,
+    seatsTaken: row.seatsTaken,
+    seatsLeft: Math.max(0, row.maxParticipants - row.seatsTaken),
+    price: { amount: row.priceAmount, currency: row.currency },
+    status: publicSlotStatus(row.status, row.seatsTaken, row.maxParticipants),
+    ...(row.patternId ? { patternId: row.patternId } : {}),
+  };
+}
+
+export interface SlotShape {
+  startsAt: number;
+  durationMinutes: number;
+  sessionType: SessionType;
+  maxParticipants?: number | undefined;
+}
+
+/** Price of a slot from the provider's current rate; 0 until the provider has set one. */
+export async function currentPricing(deps: Deps, providerId: string) {
+  const profile = await getProviderProfile(deps, providerId);
+  return { hourlyRate: profile?.hourlyRate ?? 0, currency: profile?.currency ?? "usd" };
+}
+
+export function newSlotRow(
+  providerId: string,
+  shape: SlotShape & { maxParticipants: number },
+  pricing: { hourlyRate: number; currency: string },
+  now: number,
+  patternId: string | null = null,
+): SlotRow {
+  return {
+    id: newId("slot"),
+    providerId,
+    startsAt: shape.startsAt,
+    endsAt: shape.startsAt + shape.durationMinutes * MINUTE_MS,
+    durationMinutes: shape.durationMinutes,
+    sessionType: shape.sessionType,
+    maxParticipants: shape.maxParticipants,
+    seatsTaken: 0,
+    status: "OPEN",
+    priceAmount: priceForDuration(pricing.hourlyRate, shape.durationMinutes),
+    currency: pricing.currency,
+    patternId,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** SQL condition: the provider has a live slot overlapping [startsAt, endsAt), other than `exceptId`. */
+function overlapExists(providerId: string, interval: Interval, exceptId = "") {
+  return sql`EXISTS (SELECT 1 FROM slots o WHERE o.provider_id = ${providerId} AND o.status != 'CANCELLED'
+    AND o.starts_at < ${interval.endsAt} AND o.ends_at > ${interval.startsAt} AND o.id != ${exceptId})`;
+}
+
+/**
+ * Inserts the slot only if the provider has no overlapping slot. One statement, so the check
+ * and the write cannot be split by a concurrent create (D1 runs statements one at a time).
+ */
+export function insertSlotIfFree(row: SlotRow): SQL {
+  return sql`
+    INSERT INTO slots (id, provider_id, starts_at, ends_at, duration_minutes, session_type, max_participants,
+                       seats_taken, status, price_amount, currency, pattern_id, version, created_at, updated_at)
+    SELECT ${row.id}, ${row.providerId}, ${row.startsAt}, ${row.endsAt}, ${row.durationMinutes}, ${row.sessionType},
+           ${row.maxParticipants}, 0, 'OPEN', ${row.priceAmount}, ${row.currency}, ${row.patternId}, 1,
+           ${row.createdAt}, ${row.updatedAt}
+     WHERE NOT ${overlapExists(row.providerId, row)}`;
+}
+
+async function overlapError(
+  deps: Deps,
+  providerId: string,
+  interval: Interval,
+  exceptId = "",
+): Promise<AppError> {
+  const clash = await deps.db
+    .select()
+    .from(slots)
+    .where(
+      and(
+        eq(slots.providerId, providerId),
+        ne(slots.status, "CANCELLED"),
+        lt(slots.startsAt, interval.endsAt),
+        sql`${slots.endsAt} > ${interval.startsAt}`,
+        ne(slots.id, exceptId),
+      ),
+    )
+    .limit(1);
+  const other = clash[0];
+  const message = other
+    ? `This time overlaps your slot from ${new Date(other.startsAt).toISOString()} to ${new Date(other.endsAt).toISOString()}.`
+    : "This time overlaps another of your slots.";
+  return new AppError("SLOT_OVERLAP", message, other ? { conflictingSlotId: other.id } : undefined);
+}
+
+export async function createSlot(deps: Deps, providerId: string, shape: SlotShape): Promise<Slot> {
+  const now = deps.now();
+  const maxParticipants = unwrap(resolveCapacity(shape.sessionType, shape.maxParticipants));
+  unwrap(checkStartWithinWindow(shape.startsAt, now));
+  const row = newSlotRow(
+    providerId,
+    { ...shape, maxParticipants },
+    await currentPricing(deps, providerId),
+    now,
+  );
+  const result = await deps.db.run(insertSlotIfFree(row));
+  if (result.meta.changes !== 1) throw await overlapError(deps, providerId, row);
+  return toSlot(row);
+}
+
+export interface SlotFilter {
+  providerId?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
+export const SLOT_LIST_LIMIT = 1000;
+
+/** Slots starting in [from, to), ascending by start. */
+export async function listSlots(deps: Deps, filter: SlotFilter): Promise<Slot[]> {
+  const conditions = [
+    filter.providerId ? eq(slots.providerId, filter.providerId) : undefined,
+    filter.from !== undefined ? gte(slots.startsAt, filter.from) : undefined,
+    filter.to !== undefined ? lt(slots.startsAt, filter.to) : undefined,
+  ];
+  const rows = await deps.db
+    .select()
+    .from(slots)
+    .where(and(...conditions))
+    .orderBy(asc(slots.startsAt), asc(slots.id))
+    .limit(SLOT_LIST_LIMIT);
+  return rows.map(toSlot);
+}
+
+export async function findSlotRow(deps: Deps, id: string): Promise<SlotRow> {
+  const row = await deps.db.query.slots.findFirst({ where: eq(slots.id, id) });
+  if (!row) throw new AppError("NOT_FOUND", "No such slot.");
+  return row;
+}
+
+async function findOwnSlot(deps: Deps, user: AuthUser, id: string): Promise<SlotRow> {
+  const row = await findSlotRow(deps, id);
+  if (row.providerId !== user.id) throw new AppError("FORBIDDEN", "This slot belongs to another provider.");
+  return row;
+}
+
+const hasBookings = () =>
+  new AppError("SLOT_HAS_BOOKINGS", "This slot has bookings, so it can no longer be changed or deleted.");
+
+/** Applies a partial change to an unbooked slot; every create rule is checked on the merged result. */
+export async function updateSlot(
+  deps: Deps,
+  user: AuthUser,
+  id: string,
+  patch: Partial<SlotShape>,
+  attempt = 1,
+): Promise<Slot> {
+  const current = await findOwnSlot(deps, user, id);
+  if (current.seatsTaken > 0) throw hasBookings();
+  if (current.status !== "OPEN") {
+    throw new AppError(
+      "SLOT_NOT_BOOKABLE",
+      `This slot is ${current.status.toLowerCase()} and cannot be changed.`,
+    );
+  }
+  const now = deps.now();
+  const sessionType = patch.sessionType ?? current.sessionType;
+  const requestedSeats =
+    patch.maxParticipants ?? (sessionType === current.sessionType ? current.maxParticipants : undefined);
+  const maxParticipants = unwrap(resolveCapacity(sessionType, requestedSeats));
+  const startsAt = patch.startsAt ?? current.startsAt;
+  const durationMinutes = patch.durationMinutes ?? current.durationMinutes;
+  unwrap(checkStartWithinWindow(startsAt, now));
+  const pricing = await currentPricing(deps, user.id);
+  const next = newSlotRow(user.id, { startsAt, durationMinutes, sessionType, maxParticipants }, pricing, now);
+
+  // Conditional on the version read above and on no seat being taken, so a booking that
+  // slipped in meanwhile wins and this change is refused.
+  const result = await deps.db.run(sql`
+    UPDATE slots SET starts_at = ${next.startsAt}, ends_at = ${next.endsAt}, duration_minutes = ${durationMinutes},
+           session_type = ${sessionType}, max_participants = ${maxParticipants}, price_amount = ${next.priceAmount},
+           currency = ${next.currency}, version = version + 1, updated_at = ${now}
+     WHERE id = ${id} AND version = ${current.version} AND seats_taken = 0 AND status = 'OPEN'
+       AND NOT ${overlapExists(user.id, next, id)}`);
+  if (result.meta.changes !== 1) {
+    const latest = await findSlotRow(deps, id);
+    if (latest.seatsTaken > 0) throw hasBookings();
+    // Changed underneath (a re-price or another edit): decide again on the fresh row.
+    if (latest.version !== current.version && attempt < 3)
+      return updateSlot(deps, user, id, patch, attempt + 1);
+    throw await overlapError(deps, user.id, next, id);
+  }
+  return toSlot({
+    ...current,
+    ...next,
+    id,
+    patternId: current.patternId,
+    createdAt: current.createdAt,
+    version: current.version + 1,
+  });
+}
+
+export async function deleteSlot(deps: Deps, user: AuthUser, id: string): Promise<void> {
+  const current = await findOwnSlot(deps, user, id);
+  if (current.seatsTaken > 0) throw hasBookings();
+  const result = await deps.db.run(sql`DELETE FROM slots WHERE id = ${id} AND seats_taken = 0`);
+  if (result.meta.changes !== 1) {
+    const latest = await deps.db.query.slots.findFirst({ where: eq(slots.id, id) });
+    if (latest) throw hasBookings();
+  }
+}
+
+/**
+ * Removes slots that have ended without any seat taken. Callable on its own (cron, tests);
+ * returns how many went.
+ */
+export async function removeExpiredUnbookedSlots(deps: Deps, now = deps.now()): Promise<number> {
+  const result = await deps.db.run(
+    sql`DELETE FROM slots WHERE ends_at <= ${now} AND seats_taken = 0 AND status = 'OPEN'`,
+  );
+  return result.meta.changes;
+}
