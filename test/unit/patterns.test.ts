@@ -50,7 +50,9 @@ describe("expandPattern across DST", () => {
       },
       now,
     );
-    expect(skipped.map((s) => s.reason)).toEqual([expect.stringMatching(/^DST_GAP: 02:15 does not exist on 2026-10-04/)]);
+    expect(skipped.map((s) => s.reason)).toEqual([
+      expect.stringMatching(/^DST_GAP: 02:15 does not exist on 2026-10-04/),
+    ]);
     // 09:00 at +10:30 before the change, at +11:00 after it.
     expect(starts.slice(0, 2).map(iso)).toEqual(["2026-10-03T22:00:00.000Z", "2026-10-10T15:15:00.000Z"]);
   });
@@ -88,7 +90,13 @@ describe("expandPattern window", () => {
   it("respects startsOn and an inclusive endsOn in the pattern's zone", () => {
     const now = at("2027-01-01T00:00:00Z");
     const { starts } = expandPattern(
-      { timezone: "America/New_York", weekly: daily, durationMinutes: 60, startsOn: "2027-01-05", endsOn: "2027-01-07" },
+      {
+        timezone: "America/New_York",
+        weekly: daily,
+        durationMinutes: 60,
+        startsOn: "2027-01-05",
+        endsOn: "2027-01-07",
+      },
       now,
     );
     expect(starts.map(iso)).toEqual([
@@ -102,7 +110,11 @@ describe("expandPattern window", () => {
     const now = at("2027-01-10T00:00:00Z");
     const first = expandPattern({ timezone: "UTC", weekly: daily, durationMinutes: 60 }, now);
     const later = now + 3 * DAY_MS;
-    const topUp = expandPattern({ timezone: "UTC", weekly: daily, durationMinutes: 60 }, later, first.windowEnd);
+    const topUp = expandPattern(
+      { timezone: "UTC", weekly: daily, durationMinutes: 60 },
+      later,
+      first.windowEnd,
+    );
     expect(topUp.starts.every((s) => s > first.windowEnd)).toBe(true);
     expect(topUp.starts).toHaveLength(3);
   });
@@ -111,9 +123,24 @@ describe("expandPattern window", () => {
 describe("planAgainstExisting", () => {
   const hour = 3_600_000;
   it.each([
-    { name: "overlapping an existing slot", existing: [{ startsAt: 0, endsAt: hour }], starts: [30 * 60_000], accepted: 0 },
-    { name: "touching the end of a slot", existing: [{ startsAt: 0, endsAt: hour }], starts: [hour], accepted: 1 },
-    { name: "touching the start of a slot", existing: [{ startsAt: hour, endsAt: 2 * hour }], starts: [0], accepted: 1 },
+    {
+      name: "overlapping an existing slot",
+      existing: [{ startsAt: 0, endsAt: hour }],
+      starts: [30 * 60_000],
+      accepted: 0,
+    },
+    {
+      name: "touching the end of a slot",
+      existing: [{ startsAt: 0, endsAt: hour }],
+      starts: [hour],
+      accepted: 1,
+    },
+    {
+      name: "touching the start of a slot",
+      existing: [{ startsAt: hour, endsAt: 2 * hour }],
+      starts: [0],
+      accepted: 1,
+    },
     { name: "two candidates overlapping each other", existing: [], starts: [0, 30 * 60_000], accepted: 1 },
   ])("decides $name", ({ existing, starts, accepted }) => {
     const plan = planAgainstExisting(starts, 60, existing);

@@ -17,11 +17,14 @@ function fakeLimiter(allowed: number) {
 }
 
 function appWith(limiter: RateLimit, mode: string) {
-  const app = new Hono<AppEnv>().post("/login", rateLimit(() => limiter, "auth"), (c) => c.text("ok"));
+  const app = new Hono<AppEnv>().post(
+    "/login",
+    rateLimit(() => limiter, "auth"),
+    (c) => c.text("ok"),
+  );
   app.onError(handleError);
   const env = { RATE_LIMITS: mode } as unknown as Env;
-  return (ip: string) =>
-    app.request("/login", { method: "POST", headers: { "cf-connecting-ip": ip } }, env);
+  return (ip: string) => app.request("/login", { method: "POST", headers: { "cf-connecting-ip": ip } }, env);
 }
 
 describe("rateLimit", () => {
