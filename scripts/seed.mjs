@@ -1,7 +1,17 @@
 // Demo data through the public API, so seeding exercises the same rules as real users. Idempotent.
 export const DEMO = {
-  provider: { email: "provider@lectern.test", password: "lectern-demo-provider", name: "Ada Provider", role: "provider" },
-  student: { email: "student@lectern.test", password: "lectern-demo-student", name: "Sam Student", role: "student" },
+  provider: {
+    email: "provider@lectern.test",
+    password: "lectern-demo-provider",
+    name: "Ada Provider",
+    role: "provider",
+  },
+  student: {
+    email: "student@lectern.test",
+    password: "lectern-demo-student",
+    name: "Sam Student",
+    role: "student",
+  },
 };
 
 async function json(url, method, body, token) {
@@ -15,10 +25,17 @@ async function json(url, method, body, token) {
 }
 
 async function signIn(base, account) {
-  const registered = await json(`${base}/api/auth/register`, "POST", { ...account, timezone: "Europe/Berlin" });
+  const registered = await json(`${base}/api/auth/register`, "POST", {
+    ...account,
+    timezone: "Europe/Berlin",
+  });
   if (registered.status === 201) return registered.body.token;
-  const login = await json(`${base}/api/auth/login`, "POST", { email: account.email, password: account.password });
-  if (login.status !== 200) throw new Error(`demo sign-in failed for ${account.email}: ${JSON.stringify(login.body)}`);
+  const login = await json(`${base}/api/auth/login`, "POST", {
+    email: account.email,
+    password: account.password,
+  });
+  if (login.status !== 200)
+    throw new Error(`demo sign-in failed for ${account.email}: ${JSON.stringify(login.body)}`);
   return login.body.token;
 }
 

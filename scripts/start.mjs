@@ -11,7 +11,10 @@ const bin = (name) => `node_modules/.bin/${name}`;
 const children = [];
 
 function start(name, command, args, env = {}) {
-  const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...env } });
+  const child = spawn(command, args, {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, ...env },
+  });
   child.on("exit", (code, signal) => {
     if (!stopping) {
       console.error(`[start] ${name} exited (${signal ?? code}); stopping.`);
