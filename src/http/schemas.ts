@@ -1,18 +1,33 @@
 import { z } from "zod";
 import { isValidTimeZone } from "../domain/time-zones";
 
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** True when the calendar and clock fields exist (no February 30, no 24:00). */
+function realDateTime(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0));
+  const date = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 1));
+  return (
+    date.getUTCMonth() === (month ?? 1) - 1 &&
+    date.getUTCDate() === day &&
+    (hour ?? 0) < 24 &&
+    (minute ?? 0) < 60 &&
+    (second ?? 0) < 60
+  );
+}
+
 /** ISO 8601 instant with an explicit zone (Z or ±hh:mm), parsed to epoch ms. */
 export const instant = z
   .string()
   .max(40)
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
-    "must be an ISO 8601 timestamp with a zone, e.g. 2026-12-01T09:00:00Z",
-  )
   .transform((value, ctx) => {
+    const match = ISO_INSTANT.exec(value);
     const ms = Date.parse(value);
-    if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: "custom", message: "is not a real date and time" });
+    if (!match || Number.isNaN(ms) || !realDateTime(match)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be a real ISO 8601 timestamp with a zone, e.g. 2026-12-01T09:00:00Z",
+      });
       return z.NEVER;
     }
     return ms;

@@ -140,8 +140,9 @@ export async function saveProviderProfile(
         set: { hourlyRate: row.hourlyRate, currency: row.currency, bio: row.bio, updatedAt: now },
       }),
     sql`
+      -- D1 binds JS numbers as REAL: the cast keeps this an integer division, as priceForDuration.
       UPDATE slots
-         SET price_amount = (${input.hourlyRate} * duration_minutes + 30) / 60,
+         SET price_amount = (CAST(${input.hourlyRate} AS INTEGER) * duration_minutes + 30) / 60,
              currency = ${input.currency}, version = version + 1, updated_at = ${now}
        WHERE provider_id = ${userId} AND seats_taken = 0 AND status = 'OPEN' AND starts_at > ${now}`,
   ]);
