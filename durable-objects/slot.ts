@@ -1,12 +1,494 @@
 import { DurableObject } from "cloudflare:workers";
+import {
+  createStripePayments,
+  PaymentError,
+  type Payments,
+  stripeConfig,
+} from "../src/adapters/stripe-payments";
+import {
+  attachIntent,
+  confirmBooking,
+  insertPendingBooking,
+  markAuthorized,
+  recordRefund,
+  releaseBooking,
+  withdrawConfirmedBooking,
+} from "../src/db/booking-records";
+import { fail, ok, type Result } from "../src/domain/errors";
+import { newId } from "../src/domain/ids";
+import {
+  decideAuthorization,
+  decideHold,
+  decideIntentCanceled,
+  decideStudentCancel,
+  decideSucceeded,
+  dueForExpiry,
+  type Hold,
+} from "./slot-state";
+import { type Effect, SlotStorage } from "./slot-storage";
+
+/** What the worker knows about the slot when it asks for a seat. */
+export interface SlotSnapshot {
+  slotId: string;
+  version: number;
+  capacity: number;
+  priceAmount: number;
+  currency: string;
+}
+
+export interface BookCommand {
+  slot: SlotSnapshot;
+  studentId: string;
+  idempotencyKey: string | null;
+}
+
+export interface BookAnswer {
+  bookingId: string;
+  /** True when an earlier request with the same idempotency key made this booking. */
+  replayed: boolean;
+  paymentIntentId: string | null;
+  clientSecret: string | null;
+  holdExpiresAt: number;
+}
+
+const EFFECT_LEASE_MS = 30_000;
+const MAX_EFFECTS_PER_DRAIN = 50;
+
+function retryDelayMs(attempts: number): number {
+  return Math.min(5 * 60_000, 1_000 * 2 ** Math.min(attempts, 9));
+}
 
 /**
- * One object per slot (named by the slot id): it will serialize the slot's bookings (holds and
- * their expiry alarms) and host the slot's live WebSocket room. A shell until booking lands.
+ * One object per slot (named by the slot id). It owns the seat count: every booking attempt is
+ * decided here with synchronous storage calls only, so concurrent requests cannot oversell even
+ * though the object awaits Stripe and D1 afterwards (PLATFORM.md: an awaited fetch opens the
+ * input gate). Side effects go through an outbox drained inline and retried from the alarm.
  */
 export class SlotObject extends DurableObject<Env> {
-  /** Cheapest request that reaches the object; used as the floor in benchmarks. */
+  private readonly store: SlotStorage;
+  private readonly inflight = new Map<string, Promise<Result<BookAnswer>>>();
+  private paymentsClient: Payments | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new SlotStorage(ctx.storage.sql);
+    ctx.blockConcurrencyWhile(async () => this.store.migrate());
+  }
+
+  private get payments(): Payments {
+    this.paymentsClient ??= createStripePayments(stripeConfig(this.env));
+    return this.paymentsClient;
+  }
+
+  private holdMs(): number {
+    const seconds = Number(this.env.BOOKING_HOLD_SECONDS);
+    return (Number.isFinite(seconds) && seconds > 0 ? seconds : 600) * 1000;
+  }
+
+  private slotId(): string {
+    const id = this.store.getMeta("slot_id");
+    if (!id) throw new Error("slot object used before its first booking");
+    return id;
+  }
+
+  /** Cheapest request that reaches the object; the floor in benchmarks. */
   async ping(): Promise<{ ok: true }> {
     return { ok: true };
   }
+
+  /** Holds a seat, writes the pending booking and creates its PaymentIntent. */
+  async book(command: BookCommand): Promise<Result<BookAnswer>> {
+    const now = Date.now();
+    const decision = this.ctx.storage.transactionSync(() => {
+      this.store.setMeta("slot_id", command.slot.slotId);
+      this.expireDue(now);
+      const decided = decideHold(this.store.holds(), {
+        bookingId: newId("bkg"),
+        studentId: command.studentId,
+        idempotencyKey: command.idempotencyKey,
+        capacity: command.slot.capacity,
+        holdMs: this.holdMs(),
+        now,
+      });
+      if (decided.kind === "new") this.store.insertHold(decided.hold, now);
+      return decided;
+    });
+    if (decision.kind === "refused") {
+      await this.settle();
+      return fail(decision.code, decision.message);
+    }
+    if (decision.kind === "replay") return this.replay(decision.hold);
+
+    const work = this.completeBooking(command, decision.hold, now);
+    this.inflight.set(decision.hold.bookingId, work);
+    try {
+      return await work;
+    } finally {
+      this.inflight.delete(decision.hold.bookingId);
+      await this.settle();
+    }
+  }
+
+  private async replay(hold: Hold): Promise<Result<BookAnswer>> {
+    const running = this.inflight.get(hold.bookingId);
+    if (running) {
+      const first = await running;
+      return first.ok ? ok({ ...first.value, replayed: true }) : first;
+    }
+    const row = await this.env.DB.prepare(
+      `SELECT b.id, b.hold_expires_at, p.payment_intent_id, p.client_secret
+         FROM bookings b LEFT JOIN payments p ON p.booking_id = b.id WHERE b.id = ?`,
+    )
+      .bind(hold.bookingId)
+      .first<{
+        id: string;
+        hold_expires_at: number;
+        payment_intent_id: string | null;
+        client_secret: string | null;
+      }>();
+    if (!row)
+      return fail("SLOT_NOT_BOOKABLE", "The earlier attempt with this Idempotency-Key did not go through.");
+    return ok({
+      bookingId: row.id,
+      replayed: true,
+      paymentIntentId: row.payment_intent_id,
+      clientSecret: row.client_secret,
+      holdExpiresAt: row.hold_expires_at,
+    });
+  }
+
+  private async completeBooking(command: BookCommand, hold: Hold, now: number): Promise<Result<BookAnswer>> {
+    const { slot } = command;
+    let written: boolean;
+    try {
+      written = await insertPendingBooking(this.env.DB, {
+        bookingId: hold.bookingId,
+        slotId: slot.slotId,
+        studentId: hold.studentId,
+        slotVersion: slot.version,
+        holdExpiresAt: hold.expiresAt,
+        idempotencyKey: hold.idempotencyKey,
+        now,
+      });
+    } catch (error) {
+      this.ctx.storage.transactionSync(() => this.store.setStatus(hold.bookingId, "RELEASED"));
+      if (String(error).includes("UNIQUE")) {
+        return fail("ALREADY_BOOKED", "You already hold or have a seat in this slot.");
+      }
+      throw error;
+    }
+    if (!written) {
+      this.ctx.storage.transactionSync(() => this.store.setStatus(hold.bookingId, "RELEASED"));
+      return fail("SLOT_NOT_BOOKABLE", "This slot changed or closed a moment ago; reload it and try again.");
+    }
+
+    try {
+      const intent = await this.payments.createIntent({
+        bookingId: hold.bookingId,
+        slotId: slot.slotId,
+        studentId: hold.studentId,
+        amount: slot.priceAmount,
+        currency: slot.currency,
+      });
+      this.ctx.storage.transactionSync(() => {
+        this.store.setIntent(hold.bookingId, intent.id);
+        this.store.enqueue(
+          "attach_intent",
+          hold.bookingId,
+          {
+            intentId: intent.id,
+            clientSecret: intent.clientSecret,
+            amount: intent.amount,
+            currency: intent.currency,
+          },
+          now,
+        );
+      });
+      return ok({
+        bookingId: hold.bookingId,
+        replayed: false,
+        paymentIntentId: intent.id,
+        clientSecret: intent.clientSecret,
+        holdExpiresAt: hold.expiresAt,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.ctx.storage.transactionSync(() => {
+        this.store.setStatus(hold.bookingId, "CANCELLED");
+        this.store.enqueue(
+          "release",
+          hold.bookingId,
+          { status: "CANCELLED", reason: `Payment setup failed: ${message}` },
+          now,
+        );
+      });
+      return fail(
+        "PAYMENT_PROVIDER_ERROR",
+        "The payment provider is unavailable; no seat was kept. Try again shortly.",
+      );
+    }
+  }
+
+  /** payment_intent.amount_capturable_updated: capture while the seat is held, else release the money. */
+  async onAuthorized(bookingId: string, intentId: string): Promise<"capture" | "release" | "ignore"> {
+    const now = Date.now();
+    const action = this.ctx.storage.transactionSync(() => {
+      const decided = decideAuthorization(this.store.hold(bookingId), now);
+      if (decided === "capture") {
+        this.store.setStatus(bookingId, "CAPTURING");
+        this.store.enqueue("capture", bookingId, { intentId }, now);
+      } else if (decided === "release") {
+        this.store.enqueue("cancel_intent", bookingId, { intentId }, now);
+      }
+      return decided;
+    });
+    await this.settle();
+    return action;
+  }
+
+  /** payment_intent.succeeded: confirm the seat, or refund money that arrived without one. */
+  async onSucceeded(bookingId: string, intentId: string): Promise<"confirm" | "refund"> {
+    const now = Date.now();
+    const action = this.ctx.storage.transactionSync(() => {
+      const hold = this.store.hold(bookingId);
+      const decided = decideSucceeded(hold);
+      if (decided === "confirm") {
+        this.store.setStatus(bookingId, "CONFIRMED");
+        this.store.enqueue("confirm", bookingId, { studentId: hold?.studentId }, now);
+      } else {
+        this.store.enqueue(
+          "refund",
+          bookingId,
+          { intentId, reason: "Captured after the seat was released." },
+          now,
+        );
+      }
+      return decided;
+    });
+    await this.settle();
+    return action;
+  }
+
+  /** payment_intent.canceled: a seat still waiting for this payment is released. */
+  async onIntentCanceled(bookingId: string): Promise<void> {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      const next = decideIntentCanceled(this.store.hold(bookingId));
+      if (next) {
+        this.store.setStatus(bookingId, next);
+        this.store.enqueue("release", bookingId, { status: "EXPIRED" }, now);
+      }
+    });
+    await this.settle();
+  }
+
+  /** The student cancels: a pending seat is freed at once, a confirmed one is refunded. */
+  async cancelByStudent(bookingId: string): Promise<Result<"released" | "refunding">> {
+    const now = Date.now();
+    const outcome = this.ctx.storage.transactionSync((): Result<"released" | "refunding"> => {
+      const hold = this.store.hold(bookingId);
+      const decided = decideStudentCancel(hold, now);
+      if (decided.kind === "refused") return fail(decided.code, decided.message);
+      this.store.setStatus(bookingId, "CANCELLED");
+      if (decided.kind === "release") {
+        this.store.enqueue("release", bookingId, { status: "CANCELLED" }, now);
+        return ok("released");
+      }
+      this.store.enqueue("withdraw", bookingId, {}, now);
+      this.store.enqueue("refund", bookingId, { intentId: hold?.paymentIntentId, reason: null }, now);
+      return ok("refunding");
+    });
+    await this.settle();
+    return outcome;
+  }
+
+  /**
+   * charge.refunded: the money is back (our refund, or one made in Stripe's dashboard). The seat
+   * is given up and the Payment recorded REFUNDED.
+   */
+  async onRefunded(bookingId: string, refundId: string, amount: number): Promise<void> {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      const status = this.store.hold(bookingId)?.status;
+      if (status === "CONFIRMED" || status === "CAPTURING" || status === "HELD")
+        this.store.setStatus(bookingId, "CANCELLED");
+      this.store.enqueue("record_refund", bookingId, { refundId, amount }, now);
+    });
+    await this.settle();
+  }
+
+  /** Cron safety net for a booking stuck past its hold: ask Stripe what really happened. */
+  async reconcile(bookingId: string): Promise<string> {
+    const hold = this.store.hold(bookingId);
+    if (!hold?.paymentIntentId) {
+      this.ctx.storage.transactionSync(() => this.expireDue(Date.now()));
+      await this.settle();
+      return "expired";
+    }
+    const intent = await this.payments.retrieve(hold.paymentIntentId);
+    if (intent.status === "succeeded") return this.onSucceeded(bookingId, intent.id);
+    if (intent.status === "requires_capture") return this.onAuthorized(bookingId, intent.id);
+    if (intent.status === "canceled") {
+      await this.onIntentCanceled(bookingId);
+      return "canceled";
+    }
+    this.ctx.storage.transactionSync(() => this.expireDue(Date.now()));
+    await this.settle();
+    return "expired";
+  }
+
+  /** Read-only view for tests and support. */
+  async inspect(): Promise<{
+    holds: Hold[];
+    effects: ReturnType<SlotStorage["pendingEffects"]>;
+    alarm: number | null;
+  }> {
+    return {
+      holds: this.store.holds(),
+      effects: this.store.pendingEffects(),
+      alarm: await this.ctx.storage.getAlarm(),
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    this.ctx.storage.transactionSync(() => this.expireDue(Date.now()));
+    await this.settle();
+  }
+
+  /** Marks lapsed holds EXPIRED and queues their release. Call inside a transaction. */
+  private expireDue(now: number): void {
+    for (const hold of dueForExpiry(this.store.holds(), now)) {
+      this.store.setStatus(hold.bookingId, "EXPIRED");
+      this.store.enqueue("release", hold.bookingId, { status: "EXPIRED" }, now);
+    }
+  }
+
+  /** Runs due effects, then points the alarm at the next hold expiry or retry. */
+  private async settle(): Promise<void> {
+    for (let i = 0; i < MAX_EFFECTS_PER_DRAIN; i++) {
+      const now = Date.now();
+      const effect = this.ctx.storage.transactionSync(() => this.store.claimDue(now, EFFECT_LEASE_MS));
+      if (!effect) break;
+      try {
+        await this.run(effect);
+        this.ctx.storage.transactionSync(() => this.store.completeEffect(effect.id));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        console.warn("slot effect failed", effect.kind, effect.bookingId, message);
+        this.ctx.storage.transactionSync(() =>
+          this.store.retryEffect(effect.id, Date.now() + retryDelayMs(effect.attempts), message),
+        );
+      }
+    }
+    const next = this.store.nextWakeUp();
+    if (next === undefined) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 50));
+  }
+
+  private async run(effect: Effect): Promise<void> {
+    const d1 = this.env.DB;
+    const now = Date.now();
+    const { bookingId, payload } = effect;
+    const slotId = this.slotId();
+    switch (effect.kind) {
+      case "attach_intent":
+        await attachIntent(d1, {
+          bookingId,
+          intentId: String(payload.intentId),
+          clientSecret: String(payload.clientSecret),
+          amount: Number(payload.amount),
+          currency: String(payload.currency),
+          now,
+        });
+        return;
+      case "release": {
+        const status = payload.status === "CANCELLED" ? "CANCELLED" : "EXPIRED";
+        const reason = typeof payload.reason === "string" ? payload.reason : undefined;
+        await releaseBooking(d1, { bookingId, slotId, status, now, ...(reason ? { reason } : {}) });
+        const intentId = this.store.hold(bookingId)?.paymentIntentId;
+        if (intentId) await this.cancelIntent(intentId);
+        return;
+      }
+      case "cancel_intent":
+        await this.cancelIntent(String(payload.intentId));
+        return;
+      case "capture": {
+        const intentId = String(payload.intentId);
+        await markAuthorized(d1, bookingId, now);
+        try {
+          await this.payments.capture(intentId, bookingId);
+        } catch (error) {
+          if (!(error instanceof PaymentError && error.kind === "unexpected_state")) throw error;
+          // Not capturable any more: Stripe's own state decides (its webhook follows as well).
+          const intent = await this.payments.retrieve(intentId);
+          if (intent.status === "canceled") {
+            this.ctx.storage.transactionSync(() => {
+              if (this.store.hold(bookingId)?.status === "CAPTURING") {
+                this.store.setStatus(bookingId, "RELEASED");
+                this.store.enqueue("release", bookingId, { status: "EXPIRED" }, now);
+              }
+            });
+          }
+        }
+        return;
+      }
+      case "confirm": {
+        const studentId = String(payload.studentId ?? this.store.hold(bookingId)?.studentId);
+        await confirmBooking(d1, { bookingId, slotId, studentId, now });
+        return;
+      }
+      case "record_refund":
+        await recordRefund(d1, {
+          bookingId,
+          slotId,
+          refundId: String(payload.refundId),
+          amount: Number(payload.amount),
+          reason: null,
+          now,
+        });
+        return;
+      case "withdraw":
+        await withdrawConfirmedBooking(d1, { bookingId, slotId, now });
+        return;
+      case "refund": {
+        const intentId =
+          typeof payload.intentId === "string"
+            ? payload.intentId
+            : this.store.hold(bookingId)?.paymentIntentId;
+        if (!intentId) return;
+        const reason = typeof payload.reason === "string" ? payload.reason : null;
+        const refund = await this.payments.refundInFull({
+          intentId,
+          bookingId,
+          reason: reason ?? "cancelled",
+          attempt: effect.attempts,
+        });
+        await recordRefund(d1, {
+          bookingId,
+          slotId,
+          refundId: refund.id,
+          amount: refund.amount,
+          reason,
+          now,
+        });
+        return;
+      }
+      default:
+        assertNever(effect.kind);
+    }
+  }
+
+  private async cancelIntent(intentId: string): Promise<void> {
+    try {
+      await this.payments.cancel(intentId);
+    } catch (error) {
+      // Already succeeded or cancelled: the succeeded webhook refunds if the seat is gone.
+      if (error instanceof PaymentError && error.kind === "unexpected_state") return;
+      throw error;
+    }
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unknown effect ${String(value)}`);
 }

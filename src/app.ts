@@ -7,10 +7,12 @@ import type { AppEnv } from "./http/context";
 import { handleError, handleNotFound } from "./http/errors";
 import { authenticate } from "./http/middleware/auth";
 import { authRoutes } from "./routes/auth";
+import { bookingRoutes, slotBookingRoutes } from "./routes/bookings";
 import { meRoutes } from "./routes/me";
 import { patternRoutes } from "./routes/patterns";
 import { providerRoutes } from "./routes/providers";
 import { slotRoutes } from "./routes/slots";
+import { webhookRoutes } from "./routes/webhooks";
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -38,6 +40,9 @@ export function createApp() {
     .route("/me", meRoutes)
     .route("/providers", providerRoutes)
     .route("/slots", slotRoutes)
+    .route("/slots", slotBookingRoutes)
+    .route("/bookings", bookingRoutes)
+    .route("/webhooks", webhookRoutes)
     .route("/availability-patterns", patternRoutes);
 
   api.onError(handleError);

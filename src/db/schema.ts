@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // Timestamps are epoch milliseconds (UTC); the API renders them as ISO strings.
 
@@ -100,3 +100,124 @@ export type UserRow = typeof users.$inferSelect;
 export type SlotRow = typeof slots.$inferSelect;
 export type PatternRow = typeof availabilityPatterns.$inferSelect;
 export type ProviderProfileRow = typeof providerProfiles.$inferSelect;
+
+export const bookingStatuses = ["PENDING_PAYMENT", "CONFIRMED", "EXPIRED", "CANCELLED"] as const;
+export type BookingStatus = (typeof bookingStatuses)[number];
+
+export const bookings = sqliteTable(
+  "bookings",
+  {
+    id: text("id").primaryKey(),
+    slotId: text("slot_id")
+      .notNull()
+      .references(() => slots.id),
+    studentId: text("student_id")
+      .notNull()
+      .references(() => users.id),
+    status: text("status", { enum: bookingStatuses }).notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    holdExpiresAt: integer("hold_expires_at").notNull(),
+    paymentIntentId: text("payment_intent_id"),
+    lastPaymentError: text("last_payment_error"),
+    sessionId: text("session_id"),
+    idempotencyKey: text("idempotency_key"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("bookings_slot").on(t.slotId, t.status),
+    index("bookings_student").on(t.studentId, t.createdAt),
+    index("bookings_status_hold").on(t.status, t.holdExpiresAt),
+    // The second guard: one student never holds two active bookings on one slot.
+    uniqueIndex("bookings_one_active_per_student")
+      .on(t.slotId, t.studentId)
+      .where(sql`status IN ('PENDING_PAYMENT', 'CONFIRMED')`),
+    uniqueIndex("bookings_idempotency")
+      .on(t.studentId, t.idempotencyKey)
+      .where(sql`idempotency_key IS NOT NULL`),
+  ],
+);
+
+export const paymentStatuses = [
+  "REQUIRES_PAYMENT",
+  "AUTHORIZED",
+  "SUCCEEDED",
+  "CANCELED",
+  "REFUNDED",
+] as const;
+export type PaymentStatus = (typeof paymentStatuses)[number];
+
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    bookingId: text("booking_id")
+      .notNull()
+      .references(() => bookings.id),
+    paymentIntentId: text("payment_intent_id").notNull(),
+    clientSecret: text("client_secret").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: paymentStatuses }).notNull(),
+    refundId: text("refund_id"),
+    refundedAmount: integer("refunded_amount").notNull().default(0),
+    /** Why money went back without a cancellation (e.g. captured after the seat was gone). */
+    refundReason: text("refund_reason"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("payments_booking").on(t.bookingId),
+    uniqueIndex("payments_intent").on(t.paymentIntentId),
+  ],
+);
+
+export const sessionStatuses = ["SCHEDULED", "IN_PROGRESS", "COMPLETED", "CANCELLED"] as const;
+
+export const teachingSessions = sqliteTable(
+  "teaching_sessions",
+  {
+    id: text("id").primaryKey(),
+    slotId: text("slot_id")
+      .notNull()
+      .references(() => slots.id),
+    providerId: text("provider_id")
+      .notNull()
+      .references(() => users.id),
+    status: text("status", { enum: sessionStatuses }).notNull(),
+    channelName: text("channel_name").notNull(),
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("sessions_slot").on(t.slotId), index("sessions_provider").on(t.providerId)],
+);
+
+export const sessionParticipants = sqliteTable(
+  "session_participants",
+  {
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => teachingSessions.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    bookingId: text("booking_id").notNull(),
+    status: text("status", { enum: ["CONFIRMED", "CANCELLED"] }).notNull(),
+    joinedAt: integer("joined_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.userId] }), index("participants_user").on(t.userId)],
+);
+
+/** Stripe events seen, by event id: a replayed delivery is acknowledged without acting twice. */
+export const stripeEvents = sqliteTable("stripe_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  receivedAt: integer("received_at").notNull(),
+  processedAt: integer("processed_at"),
+});
+
+export type BookingRow = typeof bookings.$inferSelect;
+export type PaymentRow = typeof payments.$inferSelect;
+export type TeachingSessionRow = typeof teachingSessions.$inferSelect;

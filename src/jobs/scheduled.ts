@@ -1,4 +1,6 @@
+import { slotObject } from "../adapters/slot-client";
 import type { Deps } from "../deps";
+import { findStuckBookings } from "../services/bookings";
 import { topUpPatterns } from "../services/patterns";
 import { removeExpiredUnbookedSlots } from "../services/slots";
 
@@ -9,10 +11,24 @@ export const DAILY_CRON = "15 0 * * *";
 export async function runScheduled(cron: string, deps: Deps): Promise<Record<string, unknown>> {
   const report: Record<string, unknown> = {};
   if (cron === DAILY_CRON || cron === FREQUENT_CRON) {
+    report.reconciled = await reconcileStuckBookings(deps);
     report.removedSlots = await removeExpiredUnbookedSlots(deps);
   }
   if (cron === DAILY_CRON) {
     report.patterns = await topUpPatterns(deps);
   }
   return report;
+}
+
+/** Bookings still pending a minute after their hold ended: their slot objects ask Stripe. */
+export async function reconcileStuckBookings(deps: Deps): Promise<Record<string, string>> {
+  const outcomes: Record<string, string> = {};
+  for (const booking of await findStuckBookings(deps, 60_000)) {
+    try {
+      outcomes[booking.id] = await slotObject(deps.env, booking.slotId).reconcile(booking.id);
+    } catch (error) {
+      outcomes[booking.id] = `error: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  return outcomes;
 }

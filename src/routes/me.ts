@@ -5,6 +5,7 @@ import type { AppEnv } from "../http/context";
 import { currentUser, requireUser } from "../http/middleware/auth";
 import { validate } from "../http/validate";
 import { getProviderProfile, saveProviderProfile, toProviderProfile } from "../services/accounts";
+import { listMyBookings } from "../services/bookings";
 
 const profileBody = z.object({
   hourlyRate: z
@@ -21,6 +22,9 @@ const profileBody = z.object({
 
 export const meRoutes = new Hono<AppEnv>()
   .get("/", requireUser(), (c) => c.json(currentUser(c), 200))
+  .get("/bookings", requireUser(), async (c) => {
+    return c.json({ bookings: await listMyBookings(c.get("deps"), currentUser(c)) }, 200);
+  })
   .get("/provider-profile", requireUser("provider"), async (c) => {
     const row = await getProviderProfile(c.get("deps"), currentUser(c).id);
     if (!row) throw new AppError("NOT_FOUND", "You have not set up your provider profile yet.");

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, lt, ne, sql } from "drizzle-orm";
 import { availabilityPatterns, type PatternRow, slots } from "../db/schema";
+import { removeSlotsWhere } from "../db/slot-removal";
 import { runBatch } from "../db/statements";
 import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
@@ -172,7 +173,7 @@ export async function deletePattern(deps: Deps, provider: AuthUser, id: string):
     throw new AppError("FORBIDDEN", "This pattern belongs to another provider.");
   const now = deps.now();
   await runBatch(deps.d1, [
-    sql`DELETE FROM slots WHERE pattern_id = ${id} AND seats_taken = 0 AND status = 'OPEN' AND starts_at > ${now}`,
+    ...removeSlotsWhere(sql`pattern_id = ${id} AND starts_at > ${now}`),
     sql`UPDATE slots SET pattern_id = NULL WHERE pattern_id = ${id}`,
     deps.db.delete(availabilityPatterns).where(eq(availabilityPatterns.id, id)),
   ]);

@@ -1,5 +1,7 @@
 import { and, asc, eq, gte, lt, ne, type SQL, sql } from "drizzle-orm";
 import { type SlotRow, slots } from "../db/schema";
+import { removeSlotsWhere } from "../db/slot-removal";
+import { runBatch } from "../db/statements";
 import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
 import { newId } from "../domain/ids";
@@ -243,8 +245,8 @@ export async function updateSlot(
 export async function deleteSlot(deps: Deps, user: AuthUser, id: string): Promise<void> {
   const current = await findOwnSlot(deps, user, id);
   if (current.seatsTaken > 0) throw hasBookings();
-  const result = await deps.db.run(sql`DELETE FROM slots WHERE id = ${id} AND seats_taken = 0`);
-  if (result.meta.changes !== 1) {
+  const results = await runBatch(deps.d1, removeSlotsWhere(sql`id = ${id}`));
+  if (results.at(-1)?.meta.changes !== 1) {
     const latest = await deps.db.query.slots.findFirst({ where: eq(slots.id, id) });
     if (latest) throw hasBookings();
   }
@@ -255,8 +257,6 @@ export async function deleteSlot(deps: Deps, user: AuthUser, id: string): Promis
  * returns how many went.
  */
 export async function removeExpiredUnbookedSlots(deps: Deps, now = deps.now()): Promise<number> {
-  const result = await deps.db.run(
-    sql`DELETE FROM slots WHERE ends_at <= ${now} AND seats_taken = 0 AND status = 'OPEN'`,
-  );
-  return result.meta.changes;
+  const results = await runBatch(deps.d1, removeSlotsWhere(sql`ends_at <= ${now}`));
+  return results.at(-1)?.meta.changes ?? 0;
 }

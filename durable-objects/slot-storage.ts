@@ -1,0 +1,192 @@
+import type { Hold, HoldStatus } from "./slot-state";
+
+/** Effects that must happen after a seat decision, retried from the alarm until they succeed. */
+export type EffectKind =
+  | "release"
+  | "capture"
+  | "cancel_intent"
+  | "confirm"
+  | "withdraw"
+  | "refund"
+  | "record_refund"
+  | "attach_intent";
+
+export interface Effect {
+  id: number;
+  kind: EffectKind;
+  bookingId: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+interface HoldRecord extends Record<string, SqlStorageValue> {
+  booking_id: string;
+  student_id: string;
+  status: string;
+  expires_at: number;
+  idempotency_key: string | null;
+  payment_intent_id: string | null;
+}
+
+const SCHEMA_VERSION = 1;
+
+/** The slot object's own SQLite tables: holds (seat decisions) and an outbox of effects. */
+export class SlotStorage {
+  constructor(private readonly sql: SqlStorage) {}
+
+  migrate(): void {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    const row = this.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'")
+      .toArray()[0];
+    const version = row ? Number(row.value) : 0;
+    if (version < 1) {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS holds (
+        booking_id TEXT PRIMARY KEY, student_id TEXT NOT NULL, status TEXT NOT NULL,
+        expires_at INTEGER NOT NULL, idempotency_key TEXT, payment_intent_id TEXT, created_at INTEGER NOT NULL)`);
+      this.sql.exec("CREATE INDEX IF NOT EXISTS holds_status ON holds (status, expires_at)");
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, booking_id TEXT NOT NULL,
+        payload TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)`);
+    }
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      String(SCHEMA_VERSION),
+    );
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
+  }
+
+  /** Holds that can still matter for a decision: every seat-holding one plus this student's history. */
+  holds(): Hold[] {
+    return this.sql
+      .exec<HoldRecord>("SELECT * FROM holds")
+      .toArray()
+      .map((row) => ({
+        bookingId: row.booking_id,
+        studentId: row.student_id,
+        status: row.status as HoldStatus,
+        expiresAt: row.expires_at,
+        idempotencyKey: row.idempotency_key,
+      }));
+  }
+
+  hold(bookingId: string): (Hold & { paymentIntentId: string | null }) | undefined {
+    const row = this.sql.exec<HoldRecord>("SELECT * FROM holds WHERE booking_id = ?", bookingId).toArray()[0];
+    if (!row) return undefined;
+    return {
+      bookingId: row.booking_id,
+      studentId: row.student_id,
+      status: row.status as HoldStatus,
+      expiresAt: row.expires_at,
+      idempotencyKey: row.idempotency_key,
+      paymentIntentId: row.payment_intent_id,
+    };
+  }
+
+  insertHold(hold: Hold, now: number): void {
+    this.sql.exec(
+      `INSERT INTO holds (booking_id, student_id, status, expires_at, idempotency_key, payment_intent_id, created_at)
+       VALUES (?, ?, ?, ?, ?, NULL, ?)`,
+      hold.bookingId,
+      hold.studentId,
+      hold.status,
+      hold.expiresAt,
+      hold.idempotencyKey,
+      now,
+    );
+  }
+
+  setStatus(bookingId: string, status: HoldStatus): void {
+    this.sql.exec("UPDATE holds SET status = ? WHERE booking_id = ?", status, bookingId);
+  }
+
+  setIntent(bookingId: string, intentId: string): void {
+    this.sql.exec("UPDATE holds SET payment_intent_id = ? WHERE booking_id = ?", intentId, bookingId);
+  }
+
+  enqueue(kind: EffectKind, bookingId: string, payload: Record<string, unknown>, dueAt: number): void {
+    this.sql.exec(
+      "INSERT INTO outbox (kind, booking_id, payload, due_at) VALUES (?, ?, ?, ?)",
+      kind,
+      bookingId,
+      JSON.stringify(payload),
+      dueAt,
+    );
+  }
+
+  /**
+   * Claims the next due effect by pushing its due time out by `leaseMs`, synchronously, so a
+   * concurrent drain does not run it too. Returns undefined when nothing is due.
+   */
+  claimDue(now: number, leaseMs: number): Effect | undefined {
+    const row = this.sql
+      .exec<{ id: number; kind: string; booking_id: string; payload: string; attempts: number }>(
+        "SELECT id, kind, booking_id, payload, attempts FROM outbox WHERE due_at <= ? ORDER BY due_at, id LIMIT 1",
+        now,
+      )
+      .toArray()[0];
+    if (!row) return undefined;
+    this.sql.exec(
+      "UPDATE outbox SET due_at = ?, attempts = attempts + 1 WHERE id = ?",
+      now + leaseMs,
+      row.id,
+    );
+    return {
+      id: row.id,
+      kind: row.kind as EffectKind,
+      bookingId: row.booking_id,
+      payload: JSON.parse(row.payload) as Record<string, unknown>,
+      attempts: row.attempts + 1,
+    };
+  }
+
+  completeEffect(id: number): void {
+    this.sql.exec("DELETE FROM outbox WHERE id = ?", id);
+  }
+
+  retryEffect(id: number, dueAt: number, error: string): void {
+    this.sql.exec(
+      "UPDATE outbox SET due_at = ?, last_error = ? WHERE id = ?",
+      dueAt,
+      error.slice(0, 500),
+      id,
+    );
+  }
+
+  pendingEffects(): { kind: string; bookingId: string; attempts: number; lastError: string | null }[] {
+    return this.sql
+      .exec<{ kind: string; booking_id: string; attempts: number; last_error: string | null }>(
+        "SELECT kind, booking_id, attempts, last_error FROM outbox ORDER BY id",
+      )
+      .toArray()
+      .map((row) => ({
+        kind: row.kind,
+        bookingId: row.booking_id,
+        attempts: row.attempts,
+        lastError: row.last_error,
+      }));
+  }
+
+  /** The earliest moment something needs doing: a hold lapsing or an effect coming due. */
+  nextWakeUp(): number | undefined {
+    const row = this.sql
+      .exec<{ next: number | null }>(
+        `SELECT MIN(t) AS next FROM (
+           SELECT MIN(expires_at) AS t FROM holds WHERE status = 'HELD'
+           UNION ALL SELECT MIN(due_at) AS t FROM outbox)`,
+      )
+      .toArray()[0];
+    return row?.next ?? undefined;
+  }
+}

@@ -1,0 +1,46 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../http/context";
+import { currentUser, requireUser } from "../http/middleware/auth";
+import { rateLimit } from "../http/middleware/rate-limit";
+import { idParam } from "../http/schemas";
+import { validate } from "../http/validate";
+import { bookSlot, cancelBooking, getBooking } from "../services/bookings";
+
+const bookingHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, "must be 1 to 255 printable ASCII characters")
+    .optional(),
+});
+
+const bookingLimit = rateLimit(
+  (env) => env.BOOKING_LIMITER,
+  "booking",
+  (c) => c.get("user")?.id ?? "anonymous",
+);
+
+/** POST /api/slots/:id/bookings */
+export const slotBookingRoutes = new Hono<AppEnv>().post(
+  "/:id/bookings",
+  requireUser("student"),
+  bookingLimit,
+  validate("param", idParam),
+  validate("header", bookingHeaders),
+  async (c) => {
+    const key = c.req.valid("header")["idempotency-key"] ?? null;
+    const { answer } = await bookSlot(c.get("deps"), currentUser(c), c.req.valid("param").id, key);
+    return c.json(answer, 201);
+  },
+);
+
+/** /api/bookings/* */
+export const bookingRoutes = new Hono<AppEnv>()
+  .get("/:id", requireUser(), validate("param", idParam), async (c) => {
+    return c.json(await getBooking(c.get("deps"), currentUser(c), c.req.valid("param").id), 200);
+  })
+  .post("/:id/cancel", requireUser(), validate("param", idParam), async (c) => {
+    return c.json(await cancelBooking(c.get("deps"), currentUser(c), c.req.valid("param").id), 200);
+  });

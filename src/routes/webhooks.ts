@@ -1,0 +1,20 @@
+import { Hono } from "hono";
+import { createStripePayments, stripeConfig } from "../adapters/stripe-payments";
+import { AppError } from "../domain/errors";
+import type { AppEnv } from "../http/context";
+import { processStripeEvent } from "../services/stripe-events";
+
+/** POST /api/webhooks/stripe: signature checked on the raw body before anything else. */
+export const webhookRoutes = new Hono<AppEnv>().post("/stripe", async (c) => {
+  const signature = c.req.header("stripe-signature");
+  const rawBody = await c.req.text();
+  if (!signature) throw new AppError("INVALID_SIGNATURE", "The Stripe-Signature header is missing.");
+  let event: Awaited<ReturnType<ReturnType<typeof createStripePayments>["verifyEvent"]>>;
+  try {
+    event = await createStripePayments(stripeConfig(c.env)).verifyEvent(rawBody, signature);
+  } catch {
+    throw new AppError("INVALID_SIGNATURE", "The Stripe-Signature does not match this payload.");
+  }
+  const outcome = await processStripeEvent(c.get("deps"), event);
+  return c.json({ received: true, duplicate: outcome === "duplicate" }, 200);
+});

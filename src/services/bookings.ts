@@ -1,0 +1,177 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import { slotObject } from "../adapters/slot-client";
+import { type BookingRow, bookings, type PaymentRow, payments, slots, teachingSessions } from "../db/schema";
+import type { Deps } from "../deps";
+import { AppError, unwrap } from "../domain/errors";
+import type { AuthUser } from "../http/context";
+import { findSlotRow } from "./slots";
+
+export interface Booking {
+  id: string;
+  slotId: string;
+  studentId: string;
+  status: BookingRow["status"];
+  amount: number;
+  currency: string;
+  holdExpiresAt: string;
+  paymentIntentId: string | null;
+  lastPaymentError?: string;
+  sessionId?: string;
+  /** Where the money stands (extension): REQUIRES_PAYMENT … REFUND_PENDING, REFUNDED. */
+  paymentStatus?: PaymentRow["status"];
+}
+
+export function toBooking(row: BookingRow, payment?: Pick<PaymentRow, "status"> | null): Booking {
+  return {
+    id: row.id,
+    slotId: row.slotId,
+    studentId: row.studentId,
+    status: row.status,
+    amount: row.amount,
+    currency: row.currency,
+    holdExpiresAt: new Date(row.holdExpiresAt).toISOString(),
+    paymentIntentId: row.paymentIntentId,
+    ...(row.lastPaymentError ? { lastPaymentError: row.lastPaymentError } : {}),
+    ...(row.sessionId ? { sessionId: row.sessionId } : {}),
+    ...(payment ? { paymentStatus: payment.status } : {}),
+  };
+}
+
+async function loadBooking(
+  deps: Deps,
+  id: string,
+): Promise<{ booking: BookingRow; payment: PaymentRow | null; providerId: string }> {
+  const rows = await deps.db
+    .select({ booking: bookings, payment: payments, providerId: slots.providerId })
+    .from(bookings)
+    .innerJoin(slots, eq(slots.id, bookings.slotId))
+    .leftJoin(payments, eq(payments.bookingId, bookings.id))
+    .where(eq(bookings.id, id))
+    .limit(1);
+  const row = rows[0];
+  if (!row) throw new AppError("NOT_FOUND", "No such booking.");
+  return row;
+}
+
+/** A booking is visible to its student and to the slot's provider. */
+export async function getBooking(deps: Deps, user: AuthUser, id: string): Promise<Booking> {
+  const { booking, payment, providerId } = await loadBooking(deps, id);
+  if (booking.studentId !== user.id && providerId !== user.id) {
+    throw new AppError("FORBIDDEN", "This booking is not yours.");
+  }
+  return toBooking(booking, payment);
+}
+
+/** Students see their bookings; providers see the bookings on their slots. Newest first. */
+export async function listMyBookings(deps: Deps, user: AuthUser): Promise<Booking[]> {
+  const rows = await deps.db
+    .select({ booking: bookings, payment: payments })
+    .from(bookings)
+    .innerJoin(slots, eq(slots.id, bookings.slotId))
+    .leftJoin(payments, eq(payments.bookingId, bookings.id))
+    .where(user.role === "student" ? eq(bookings.studentId, user.id) : eq(slots.providerId, user.id))
+    .orderBy(desc(bookings.createdAt), desc(bookings.id))
+    .limit(500);
+  return rows.map((row) => toBooking(row.booking, row.payment));
+}
+
+export interface BookingAnswer {
+  booking: Booking;
+  payment: { paymentIntentId: string | null; clientSecret: string | null };
+}
+
+/**
+ * Books a seat: the slot's object decides and holds it, writes the pending booking and creates
+ * the PaymentIntent. The same Idempotency-Key from the same student answers the same booking.
+ */
+export async function bookSlot(
+  deps: Deps,
+  student: AuthUser,
+  slotId: string,
+  idempotencyKey: string | null,
+): Promise<{ answer: BookingAnswer; replayed: boolean }> {
+  const slot = await findSlotRow(deps, slotId);
+  if (idempotencyKey) {
+    const earlier = await deps.db.query.bookings.findFirst({
+      where: and(eq(bookings.studentId, student.id), eq(bookings.idempotencyKey, idempotencyKey)),
+    });
+    if (earlier && earlier.slotId !== slotId) {
+      throw new AppError("VALIDATION_FAILED", "This Idempotency-Key was already used for another slot.", [
+        { path: "Idempotency-Key", message: "already used for a different slot" },
+      ]);
+    }
+  }
+  const now = deps.now();
+  if (slot.status !== "OPEN" || slot.startsAt <= now) {
+    throw new AppError(
+      "SLOT_NOT_BOOKABLE",
+      "This slot can no longer be booked (cancelled, started or past).",
+    );
+  }
+  if (slot.priceAmount <= 0) {
+    throw new AppError(
+      "SLOT_NOT_BOOKABLE",
+      "The provider has not set an hourly rate yet, so this slot cannot be paid for.",
+    );
+  }
+  const result = await slotObject(deps.env, slotId).book({
+    slot: {
+      slotId,
+      version: slot.version,
+      capacity: slot.maxParticipants,
+      priceAmount: slot.priceAmount,
+      currency: slot.currency,
+    },
+    studentId: student.id,
+    idempotencyKey,
+  });
+  const value = unwrap(result);
+  const { booking, payment } = await loadBooking(deps, value.bookingId);
+  const view = toBooking(
+    { ...booking, paymentIntentId: booking.paymentIntentId ?? value.paymentIntentId },
+    payment ?? { status: "REQUIRES_PAYMENT" },
+  );
+  return {
+    answer: {
+      booking: view,
+      payment: { paymentIntentId: value.paymentIntentId, clientSecret: value.clientSecret },
+    },
+    replayed: value.replayed,
+  };
+}
+
+/** The student cancels: pending → released (CANCELLED, seat free); confirmed → refunded. */
+export async function cancelBooking(deps: Deps, user: AuthUser, id: string): Promise<Booking> {
+  const { booking } = await loadBooking(deps, id);
+  if (booking.studentId !== user.id)
+    throw new AppError("FORBIDDEN", "Only the student who booked can cancel this booking.");
+  if (booking.status !== "PENDING_PAYMENT" && booking.status !== "CONFIRMED") {
+    throw new AppError("BOOKING_NOT_ACTIVE", `This booking is already ${booking.status.toLowerCase()}.`);
+  }
+  const session = await deps.db.query.teachingSessions.findFirst({
+    where: eq(teachingSessions.slotId, booking.slotId),
+  });
+  if (session && (session.status === "IN_PROGRESS" || session.status === "COMPLETED")) {
+    throw new AppError(
+      "SESSION_ALREADY_STARTED",
+      "The session has already started, so this booking cannot be cancelled.",
+    );
+  }
+  unwrap(await slotObject(deps.env, booking.slotId).cancelByStudent(id));
+  const latest = await loadBooking(deps, id);
+  return toBooking(latest.booking, latest.payment);
+}
+
+/** Pending bookings whose hold ended more than `graceMs` ago: the reconcile cron asks their objects. */
+export async function findStuckBookings(
+  deps: Deps,
+  graceMs: number,
+): Promise<{ id: string; slotId: string }[]> {
+  return deps.db
+    .select({ id: bookings.id, slotId: bookings.slotId })
+    .from(bookings)
+    .where(
+      and(eq(bookings.status, "PENDING_PAYMENT"), sql`${bookings.holdExpiresAt} < ${deps.now() - graceMs}`),
+    )
+    .limit(100);
+}
