@@ -5,7 +5,7 @@ import { currentUser, requireUser } from "../http/middleware/auth";
 import { rateLimit } from "../http/middleware/rate-limit";
 import { idParam } from "../http/schemas";
 import { validate } from "../http/validate";
-import { bookSlot, cancelBooking, getBooking } from "../services/bookings";
+import { bookSlot, cancelBooking, getBooking, liveAvailability } from "../services/bookings";
 
 const bookingHeaders = z.object({
   "idempotency-key": z
@@ -22,19 +22,23 @@ const bookingLimit = rateLimit(
   (c) => c.get("user")?.id ?? "anonymous",
 );
 
-/** POST /api/slots/:id/bookings */
-export const slotBookingRoutes = new Hono<AppEnv>().post(
-  "/:id/bookings",
-  requireUser("student"),
-  bookingLimit,
-  validate("param", idParam),
-  validate("header", bookingHeaders),
-  async (c) => {
-    const key = c.req.valid("header")["idempotency-key"] ?? null;
-    const { answer } = await bookSlot(c.get("deps"), currentUser(c), c.req.valid("param").id, key);
-    return c.json(answer, 201);
-  },
-);
+/** POST /api/slots/:id/bookings, and the live seat count straight from the slot's object. */
+export const slotBookingRoutes = new Hono<AppEnv>()
+  .post(
+    "/:id/bookings",
+    requireUser("student"),
+    bookingLimit,
+    validate("param", idParam),
+    validate("header", bookingHeaders),
+    async (c) => {
+      const key = c.req.valid("header")["idempotency-key"] ?? null;
+      const { answer } = await bookSlot(c.get("deps"), currentUser(c), c.req.valid("param").id, key);
+      return c.json(answer, 201);
+    },
+  )
+  .get("/:id/availability", requireUser(), validate("param", idParam), async (c) => {
+    return c.json(await liveAvailability(c.get("deps"), c.req.valid("param").id), 200);
+  });
 
 /** /api/bookings/* */
 export const bookingRoutes = new Hono<AppEnv>()

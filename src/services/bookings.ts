@@ -175,3 +175,10 @@ export async function findStuckBookings(
     )
     .limit(100);
 }
+
+/** Seats as the slot's object counts them right now (holds included), without waiting for D1. */
+export async function liveAvailability(deps: Deps, slotId: string) {
+  const slot = await findSlotRow(deps, slotId);
+  const taken = await slotObject(deps.env, slotId).seatsTaken();
+  return { slotId, seatsTaken: taken, seatsLeft: Math.max(0, slot.maxParticipants - taken) };
+}
