@@ -221,3 +221,89 @@ export const stripeEvents = sqliteTable("stripe_events", {
 export type BookingRow = typeof bookings.$inferSelect;
 export type PaymentRow = typeof payments.$inferSelect;
 export type TeachingSessionRow = typeof teachingSessions.$inferSelect;
+
+/** Join/leave intervals; an open interval has no left_at. Sealed (closed) when the session ends. */
+export const attendance = sqliteTable(
+  "attendance",
+  {
+    id: text("id").primaryKey(),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => teachingSessions.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    joinedAt: integer("joined_at").notNull(),
+    leftAt: integer("left_at"),
+  },
+  (t) => [
+    index("attendance_session").on(t.sessionId, t.joinedAt),
+    uniqueIndex("attendance_one_open").on(t.sessionId, t.userId).where(sql`left_at IS NULL`),
+  ],
+);
+
+/** The 1-to-1 chat between a student and a provider: one per pair. */
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    studentId: text("student_id")
+      .notNull()
+      .references(() => users.id),
+    providerId: text("provider_id")
+      .notNull()
+      .references(() => users.id),
+    createdAt: integer("created_at").notNull(),
+    lastMessageAt: integer("last_message_at"),
+  },
+  (t) => [
+    uniqueIndex("conversations_pair").on(t.studentId, t.providerId),
+    index("conversations_provider").on(t.providerId),
+  ],
+);
+
+export const conversationMessages = sqliteTable(
+  "conversation_messages",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id),
+    senderId: text("sender_id")
+      .notNull()
+      .references(() => users.id),
+    text: text("text").notNull(),
+    sentAt: integer("sent_at").notNull(),
+  },
+  (t) => [index("messages_conversation").on(t.conversationId, t.sentAt)],
+);
+
+/**
+ * Emails to send. `dedupe_key` makes each notification exactly-once (e.g. "reminder-24h:<session>:<user>");
+ * a dispatcher sends PENDING rows and retries failures.
+ */
+export const emailOutbox = sqliteTable(
+  "email_outbox",
+  {
+    id: text("id").primaryKey(),
+    dedupeKey: text("dedupe_key").notNull(),
+    userId: text("user_id").references(() => users.id),
+    toAddress: text("to_address").notNull(),
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    textBody: text("text_body").notNull(),
+    htmlBody: text("html_body"),
+    ics: text("ics"),
+    status: text("status", { enum: ["PENDING", "SENT", "FAILED"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    sentAt: integer("sent_at"),
+  },
+  (t) => [
+    uniqueIndex("email_outbox_dedupe").on(t.dedupeKey),
+    index("email_outbox_due").on(t.status, t.nextAttemptAt),
+    index("email_outbox_user").on(t.userId, t.createdAt),
+  ],
+);
