@@ -8,7 +8,9 @@ import { handleError, handleNotFound } from "./http/errors";
 import { authenticate } from "./http/middleware/auth";
 import { authRoutes } from "./routes/auth";
 import { bookingRoutes, slotBookingRoutes } from "./routes/bookings";
+import { conversationRoutes } from "./routes/conversations";
 import { meRoutes } from "./routes/me";
+import { notificationRoutes } from "./routes/notifications";
 import { patternRoutes } from "./routes/patterns";
 import { providerRoutes } from "./routes/providers";
 import { slotRoutes } from "./routes/slots";
@@ -38,10 +40,12 @@ export function createApp() {
     .get("/health", (c) => c.json({ ok: true }, 200))
     .route("/auth", authRoutes)
     .route("/me", meRoutes)
+    .route("/me", notificationRoutes)
     .route("/providers", providerRoutes)
     .route("/slots", slotRoutes)
     .route("/slots", slotBookingRoutes)
     .route("/bookings", bookingRoutes)
+    .route("/conversations", conversationRoutes)
     .route("/webhooks", webhookRoutes)
     .route("/availability-patterns", patternRoutes);
 

@@ -109,6 +109,12 @@ export async function confirmBooking(
         ON CONFLICT(session_id, user_id) DO UPDATE SET status = 'CONFIRMED', booking_id = excluded.booking_id`,
     sql`UPDATE payments SET status = 'SUCCEEDED', updated_at = ${now}
          WHERE booking_id = ${bookingId} AND status IN ('REQUIRES_PAYMENT', 'AUTHORIZED')`,
+    // A confirmed 1-to-1 booking opens the chat between the student and the provider (once per pair).
+    sql`INSERT INTO conversations (id, student_id, provider_id, created_at)
+        SELECT ${newId("cnv")}, ${studentId}, provider_id, ${now} FROM slots
+         WHERE id = ${slotId} AND session_type = 'ONE_TO_ONE'
+           AND EXISTS (SELECT 1 FROM bookings WHERE id = ${bookingId} AND status = 'CONFIRMED')
+        ON CONFLICT(student_id, provider_id) DO NOTHING`,
     recountSeats(slotId),
   ]);
 }

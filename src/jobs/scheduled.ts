@@ -3,6 +3,7 @@ import type { Deps } from "../deps";
 import { findStuckBookings } from "../services/bookings";
 import { topUpPatterns } from "../services/patterns";
 import { removeExpiredUnbookedSlots } from "../services/slots";
+import { runNotifications } from "./notifications";
 
 export const FREQUENT_CRON = "*/5 * * * *";
 export const DAILY_CRON = "15 0 * * *";
@@ -13,6 +14,7 @@ export async function runScheduled(cron: string, deps: Deps): Promise<Record<str
   if (cron === DAILY_CRON || cron === FREQUENT_CRON) {
     report.reconciled = await reconcileStuckBookings(deps);
     report.removedSlots = await removeExpiredUnbookedSlots(deps);
+    report.notifications = await runNotifications(deps);
   }
   if (cron === DAILY_CRON) {
     report.patterns = await topUpPatterns(deps);

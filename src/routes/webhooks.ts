@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { createStripePayments, stripeConfig } from "../adapters/stripe-payments";
 import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
+import { runNotifications } from "../jobs/notifications";
 import { processStripeEvent } from "../services/stripe-events";
 
 /** POST /api/webhooks/stripe: signature checked on the raw body before anything else. */
@@ -16,5 +17,9 @@ export const webhookRoutes = new Hono<AppEnv>().post("/stripe", async (c) => {
     throw new AppError("INVALID_SIGNATURE", "The Stripe-Signature does not match this payload.");
   }
   const outcome = await processStripeEvent(c.get("deps"), event);
+  // Confirmation and refund emails go out right away instead of waiting for the next cron.
+  c.executionCtx.waitUntil(
+    runNotifications(c.get("deps")).catch((error) => console.warn("notifications", error)),
+  );
   return c.json({ received: true, duplicate: outcome === "duplicate" }, 200);
 });
