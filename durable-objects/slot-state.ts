@@ -40,12 +40,14 @@ export interface HoldRequest {
   capacity: number;
   holdMs: number;
   now: number;
+  /** The slot was cancelled: no new holds, whatever the seats. */
+  closed?: boolean;
 }
 
 export type HoldDecision =
   | { kind: "new"; hold: Hold }
   | { kind: "replay"; hold: Hold }
-  | { kind: "refused"; code: "SLOT_FULL" | "ALREADY_BOOKED"; message: string };
+  | { kind: "refused"; code: "SLOT_FULL" | "ALREADY_BOOKED" | "SLOT_NOT_BOOKABLE"; message: string };
 
 /**
  * Decides a booking attempt. A repeated idempotency key of the same student replays the first
@@ -58,6 +60,13 @@ export function decideHold(holds: readonly Hold[], request: HoldRequest): HoldDe
       (hold) => hold.studentId === request.studentId && hold.idempotencyKey === request.idempotencyKey,
     );
     if (earlier) return { kind: "replay", hold: earlier };
+  }
+  if (request.closed) {
+    return {
+      kind: "refused",
+      code: "SLOT_NOT_BOOKABLE",
+      message: "This slot was cancelled and takes no more bookings.",
+    };
   }
   if (holds.some((hold) => hold.studentId === request.studentId && holdsSeat(hold, now))) {
     return {

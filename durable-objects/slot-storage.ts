@@ -28,7 +28,7 @@ interface HoldRecord extends Record<string, SqlStorageValue> {
   payment_intent_id: string | null;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 /** The slot object's own SQLite tables: holds (seat decisions) and an outbox of effects. */
 export class SlotStorage {
@@ -48,6 +48,12 @@ export class SlotStorage {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
         id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, booking_id TEXT NOT NULL,
         payload TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)`);
+    }
+    if (version < 2) {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS chat (
+        id TEXT PRIMARY KEY, sender_id TEXT NOT NULL, sender_name TEXT NOT NULL, text TEXT NOT NULL,
+        sent_at INTEGER NOT NULL)`);
+      this.sql.exec("CREATE INDEX IF NOT EXISTS chat_sent ON chat (sent_at)");
     }
     this.sql.exec(
       "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -188,5 +194,46 @@ export class SlotStorage {
       )
       .toArray()[0];
     return row?.next ?? undefined;
+  }
+}
+
+export interface ChatRecord {
+  id: string;
+  senderId: string;
+  senderName: string;
+  text: string;
+  sentAt: number;
+}
+
+/** The room's chat history lives beside the seats, in the same object. */
+export class ChatStorage {
+  constructor(private readonly sql: SqlStorage) {}
+
+  append(message: ChatRecord): void {
+    this.sql.exec(
+      "INSERT INTO chat (id, sender_id, sender_name, text, sent_at) VALUES (?, ?, ?, ?, ?)",
+      message.id,
+      message.senderId,
+      message.senderName,
+      message.text,
+      message.sentAt,
+    );
+  }
+
+  /** The latest `limit` messages, oldest first. */
+  recent(limit: number): ChatRecord[] {
+    return this.sql
+      .exec<{ id: string; sender_id: string; sender_name: string; text: string; sent_at: number }>(
+        "SELECT * FROM (SELECT * FROM chat ORDER BY sent_at DESC, id DESC LIMIT ?) ORDER BY sent_at, id",
+        limit,
+      )
+      .toArray()
+      .map((row) => ({
+        id: row.id,
+        senderId: row.sender_id,
+        senderName: row.sender_name,
+        text: row.text,
+        sentAt: row.sent_at,
+      }));
   }
 }

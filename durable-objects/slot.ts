@@ -17,6 +17,13 @@ import {
 import { fail, ok, type Result } from "../src/domain/errors";
 import { newId } from "../src/domain/ids";
 import {
+  clientMessage,
+  ROOM_HEADERS,
+  type ServerMessage,
+  type SessionEvent,
+  type SlotLiveStatus,
+} from "../src/shared/protocol";
+import {
   decideAuthorization,
   decideHold,
   decideIntentCanceled,
@@ -26,7 +33,7 @@ import {
   type Hold,
   seatsTaken,
 } from "./slot-state";
-import { type Effect, SlotStorage } from "./slot-storage";
+import { ChatStorage, type Effect, SlotStorage } from "./slot-storage";
 
 /** What the worker knows about the slot when it asks for a seat. */
 export interface SlotSnapshot {
@@ -53,6 +60,14 @@ export interface BookAnswer {
 }
 
 const EFFECT_LEASE_MS = 30_000;
+const CHAT_HISTORY = 50;
+
+/** Kept on each hibernatable socket (well under the 2 KB attachment limit). */
+interface SocketInfo {
+  userId: string;
+  name: string;
+}
+
 const MAX_EFFECTS_PER_DRAIN = 50;
 
 function retryDelayMs(attempts: number): number {
@@ -67,12 +82,14 @@ function retryDelayMs(attempts: number): number {
  */
 export class SlotObject extends DurableObject<Env> {
   private readonly store: SlotStorage;
+  private readonly chat: ChatStorage;
   private readonly inflight = new Map<string, Promise<Result<BookAnswer>>>();
   private paymentsClient: Payments | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new SlotStorage(ctx.storage.sql);
+    this.chat = new ChatStorage(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => this.store.migrate());
   }
 
@@ -102,6 +119,7 @@ export class SlotObject extends DurableObject<Env> {
     const now = Date.now();
     const decision = this.ctx.storage.transactionSync(() => {
       this.store.setMeta("slot_id", command.slot.slotId);
+      this.store.setMeta("capacity", String(command.slot.capacity));
       this.expireDue(now);
       const decided = decideHold(this.store.holds(), {
         bookingId: newId("bkg"),
@@ -110,6 +128,7 @@ export class SlotObject extends DurableObject<Env> {
         capacity: command.slot.capacity,
         holdMs: this.holdMs(),
         now,
+        closed: this.store.getMeta("closed") === "1",
       });
       if (decided.kind === "new") this.store.insertHold(decided.hold, now);
       return decided;
@@ -318,6 +337,42 @@ export class SlotObject extends DurableObject<Env> {
     await this.settle();
   }
 
+  /** Tells the room about a session event and the slot's new status (start, end). */
+  async announce(event: SessionEvent, status: SlotLiveStatus): Promise<void> {
+    this.store.setMeta("slot_status", status);
+    this.broadcast(event);
+    this.broadcastSeats();
+  }
+
+  /**
+   * The instructor cancelled: no more bookings; pending holds are released and their intents
+   * cancelled; every confirmed seat is given up and refunded in full. Safe to call again.
+   */
+  async cancelAll(event: SessionEvent): Promise<void> {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.store.setMeta("closed", "1");
+      this.store.setMeta("slot_status", "CANCELLED");
+      for (const hold of this.store.holds()) {
+        if (hold.status === "HELD") {
+          this.store.setStatus(hold.bookingId, "CANCELLED");
+          this.store.enqueue("release", hold.bookingId, { status: "CANCELLED" }, now);
+        } else if (hold.status === "CAPTURING" || hold.status === "CONFIRMED") {
+          this.store.setStatus(hold.bookingId, "CANCELLED");
+          this.store.enqueue("withdraw", hold.bookingId, {}, now);
+          this.store.enqueue(
+            "refund",
+            hold.bookingId,
+            { reason: "The instructor cancelled the session." },
+            now,
+          );
+        }
+      }
+    });
+    await this.settle();
+    this.broadcast(event);
+  }
+
   /** Cron safety net for a booking stuck past its hold: ask Stripe what really happened. */
   async reconcile(bookingId: string): Promise<string> {
     const hold = this.store.hold(bookingId);
@@ -381,6 +436,7 @@ export class SlotObject extends DurableObject<Env> {
         );
       }
     }
+    this.broadcastSeats();
     const next = this.store.nextWakeUp();
     if (next === undefined) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 50));
@@ -436,6 +492,7 @@ export class SlotObject extends DurableObject<Env> {
       case "confirm": {
         const studentId = String(payload.studentId ?? this.store.hold(bookingId)?.studentId);
         await confirmBooking(d1, { bookingId, slotId, studentId, now });
+        this.broadcast({ type: "session:booked", bookingId, seatsLeft: this.seatsLeft() });
         return;
       }
       case "record_refund":
@@ -477,6 +534,147 @@ export class SlotObject extends DurableObject<Env> {
       default:
         assertNever(effect.kind);
     }
+  }
+
+  // --- Live room (WebSocket hibernation API) ---
+
+  /** Accepts a socket the worker has already authorized; sends history, presence and seats. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected a WebSocket upgrade", { status: 426 });
+    }
+    const userId = request.headers.get(ROOM_HEADERS.userId);
+    if (!userId) return new Response("missing user", { status: 400 });
+    const name = decodeURIComponent(request.headers.get(ROOM_HEADERS.name) ?? "").slice(0, 100);
+    const slotId = request.headers.get(ROOM_HEADERS.slotId);
+    const capacity = request.headers.get(ROOM_HEADERS.capacity);
+    const status = request.headers.get(ROOM_HEADERS.status);
+    this.ctx.storage.transactionSync(() => {
+      if (slotId) this.store.setMeta("slot_id", slotId);
+      if (capacity) this.store.setMeta("capacity", capacity);
+      if (status && !this.store.getMeta("slot_status")) this.store.setMeta("slot_status", status);
+    });
+
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [userId]);
+    server.serializeAttachment({ userId, name } satisfies SocketInfo);
+    for (const message of this.chat.recent(CHAT_HISTORY)) {
+      this.send(server, {
+        type: "chat",
+        id: message.id,
+        senderId: message.senderId,
+        senderName: message.senderName,
+        text: message.text,
+        sentAt: new Date(message.sentAt).toISOString(),
+      });
+    }
+    this.send(server, this.seatsMessage());
+    this.broadcastPresence();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const info = ws.deserializeAttachment() as SocketInfo | null;
+    if (!info) return;
+    if (typeof raw !== "string" || raw.length > 16_384) {
+      this.send(ws, {
+        type: "error",
+        code: "VALIDATION_FAILED",
+        message: "Send JSON text frames of at most 16 KB.",
+      });
+      return;
+    }
+    let parsed: ReturnType<typeof clientMessage.safeParse>;
+    try {
+      parsed = clientMessage.safeParse(JSON.parse(raw));
+    } catch {
+      this.send(ws, { type: "error", code: "VALIDATION_FAILED", message: "Messages must be JSON." });
+      return;
+    }
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      this.send(ws, {
+        type: "error",
+        code: "VALIDATION_FAILED",
+        message: `Invalid message: ${issue?.path.join(".") || "type"} ${issue?.message ?? ""}`.trim(),
+      });
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === "ping") {
+      this.send(ws, { type: "pong" });
+      return;
+    }
+    const record = {
+      id: newId("msg"),
+      senderId: info.userId,
+      senderName: info.name,
+      text: message.text,
+      sentAt: Date.now(),
+    };
+    this.chat.append(record);
+    this.broadcast({ type: "chat", ...record, sentAt: new Date(record.sentAt).toISOString() });
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, "closing");
+    } catch {
+      // already closed
+    }
+    this.broadcastPresence(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.broadcastPresence(ws);
+  }
+
+  private send(ws: WebSocket, message: ServerMessage): void {
+    try {
+      ws.send(JSON.stringify(message));
+    } catch {
+      // A socket that is going away; its close handler updates presence.
+    }
+  }
+
+  private broadcast(message: ServerMessage, except?: WebSocket): void {
+    const text = JSON.stringify(message);
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws === except) continue;
+      try {
+        ws.send(text);
+      } catch {
+        // see send()
+      }
+    }
+  }
+
+  /** Who is online, rebuilt from the sockets themselves, so it survives hibernation. */
+  private broadcastPresence(leaving?: WebSocket): void {
+    const online = new Set<string>();
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws === leaving || ws.readyState !== WebSocket.OPEN) continue;
+      const info = ws.deserializeAttachment() as SocketInfo | null;
+      if (info) online.add(info.userId);
+    }
+    this.broadcast({ type: "presence", online: [...online].sort() }, leaving);
+  }
+
+  private seatsLeft(): number {
+    const capacity = Number(this.store.getMeta("capacity") ?? 0);
+    return Math.max(0, capacity - seatsTaken(this.store.holds(), Date.now()));
+  }
+
+  private seatsMessage(): ServerMessage {
+    const seatsLeft = this.seatsLeft();
+    const stored = (this.store.getMeta("slot_status") ?? "OPEN") as SlotLiveStatus;
+    return { type: "slot", seatsLeft, status: stored === "OPEN" && seatsLeft === 0 ? "FULL" : stored };
+  }
+
+  private broadcastSeats(): void {
+    if (this.ctx.getWebSockets().length === 0 || !this.store.getMeta("capacity")) return;
+    this.broadcast(this.seatsMessage());
   }
 
   private async cancelIntent(intentId: string): Promise<void> {

@@ -9,10 +9,12 @@ import { authenticate } from "./http/middleware/auth";
 import { authRoutes } from "./routes/auth";
 import { bookingRoutes, slotBookingRoutes } from "./routes/bookings";
 import { conversationRoutes } from "./routes/conversations";
+import { liveRoutes } from "./routes/live";
 import { meRoutes } from "./routes/me";
 import { notificationRoutes } from "./routes/notifications";
 import { patternRoutes } from "./routes/patterns";
 import { providerRoutes } from "./routes/providers";
+import { sessionRoutes } from "./routes/sessions";
 import { slotRoutes } from "./routes/slots";
 import { webhookRoutes } from "./routes/webhooks";
 
@@ -44,6 +46,8 @@ export function createApp() {
     .route("/providers", providerRoutes)
     .route("/slots", slotRoutes)
     .route("/slots", slotBookingRoutes)
+    .route("/slots", liveRoutes)
+    .route("/sessions", sessionRoutes)
     .route("/bookings", bookingRoutes)
     .route("/conversations", conversationRoutes)
     .route("/webhooks", webhookRoutes)

@@ -144,6 +144,7 @@ export const paymentStatuses = [
   "AUTHORIZED",
   "SUCCEEDED",
   "CANCELED",
+  "REFUND_PENDING",
   "REFUNDED",
 ] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];

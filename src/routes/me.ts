@@ -6,6 +6,7 @@ import { currentUser, requireUser } from "../http/middleware/auth";
 import { validate } from "../http/validate";
 import { getProviderProfile, saveProviderProfile, toProviderProfile } from "../services/accounts";
 import { listMyBookings } from "../services/bookings";
+import { listMySessions } from "../services/sessions";
 
 const profileBody = z.object({
   hourlyRate: z
@@ -24,6 +25,9 @@ export const meRoutes = new Hono<AppEnv>()
   .get("/", requireUser(), (c) => c.json(currentUser(c), 200))
   .get("/bookings", requireUser(), async (c) => {
     return c.json({ bookings: await listMyBookings(c.get("deps"), currentUser(c)) }, 200);
+  })
+  .get("/sessions", requireUser(), async (c) => {
+    return c.json({ sessions: await listMySessions(c.get("deps"), currentUser(c)) }, 200);
   })
   .get("/provider-profile", requireUser("provider"), async (c) => {
     const row = await getProviderProfile(c.get("deps"), currentUser(c).id);

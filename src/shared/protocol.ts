@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+/** Messages on a slot's live room (GET /api/slots/:id/ws), shared by the server and the SPA. */
+
+export const MAX_CHAT_TEXT = 2000;
+
+export const clientMessage = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("chat"), text: z.string().trim().min(1).max(MAX_CHAT_TEXT) }),
+  z.object({ type: z.literal("ping") }),
+]);
+export type ClientMessage = z.infer<typeof clientMessage>;
+
+export type SlotLiveStatus = "OPEN" | "FULL" | "CANCELLED" | "IN_PROGRESS" | "COMPLETED";
+
+export type SessionEvent =
+  | { type: "session:booked"; bookingId: string; seatsLeft: number }
+  | { type: "session:started"; sessionId: string; startedAt: string }
+  | { type: "session:ended"; sessionId: string; endedAt: string }
+  | { type: "session:cancelled"; sessionId: string };
+
+export type ServerMessage =
+  | { type: "chat"; id: string; senderId: string; senderName: string; text: string; sentAt: string }
+  | { type: "presence"; online: string[] }
+  | { type: "slot"; seatsLeft: number; status: SlotLiveStatus }
+  | SessionEvent
+  | { type: "pong" }
+  | { type: "error"; code: string; message: string };
+
+/** Set by the worker's WebSocket route on the upgrade it forwards, after authorizing the caller. */
+export const ROOM_HEADERS = {
+  userId: "x-lectern-user-id",
+  name: "x-lectern-user-name",
+  slotId: "x-lectern-slot-id",
+  capacity: "x-lectern-capacity",
+  status: "x-lectern-slot-status",
+} as const;
