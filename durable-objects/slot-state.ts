@@ -102,13 +102,12 @@ export function decideAuthorization(hold: Hold | undefined, now: number): "captu
 }
 
 /**
- * Money was captured (payment_intent.succeeded). Confirm the seat if it is still ours; if the
- * seat is gone, the money goes back in full.
+ * Money was captured (payment_intent.succeeded). Confirm the seat if it is still ours (held and
+ * not lapsed, or being captured); if the seat is gone, the money goes back in full.
  */
-export function decideSucceeded(hold: Hold | undefined): "confirm" | "refund" {
-  if (hold && (hold.status === "HELD" || hold.status === "CAPTURING" || hold.status === "CONFIRMED")) {
-    return "confirm";
-  }
+export function decideSucceeded(hold: Hold | undefined, now: number): "confirm" | "refund" {
+  if (hold && (hold.status === "CAPTURING" || hold.status === "CONFIRMED")) return "confirm";
+  if (hold && holdsSeat(hold, now)) return "confirm";
   return "refund";
 }
 

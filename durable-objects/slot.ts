@@ -270,8 +270,9 @@ export class SlotObject extends DurableObject<Env> {
   async onSucceeded(bookingId: string, intentId: string): Promise<"confirm" | "refund"> {
     const now = Date.now();
     const action = this.ctx.storage.transactionSync(() => {
+      this.expireDue(now);
       const hold = this.store.hold(bookingId);
-      const decided = decideSucceeded(hold);
+      const decided = decideSucceeded(hold, now);
       if (decided === "confirm") {
         this.store.setStatus(bookingId, "CONFIRMED");
         this.store.enqueue("confirm", bookingId, { studentId: hold?.studentId }, now);

@@ -28,7 +28,11 @@ export interface PendingBookingInput {
  * version the seat was decided on and still open. Throws on the one-active-booking index.
  */
 export async function insertPendingBooking(d1: D1Database, input: PendingBookingInput): Promise<boolean> {
-  const [inserted] = await runBatch(d1, [
+  const [, inserted] = await runBatch(d1, [
+    // The slot object just gave this student a new hold, so any pending row of theirs here has
+    // lapsed; its release may not have run yet and would trip the one-active-booking index.
+    sql`UPDATE bookings SET status = 'EXPIRED', updated_at = ${input.now}
+         WHERE slot_id = ${input.slotId} AND student_id = ${input.studentId} AND status = 'PENDING_PAYMENT'`,
     sql`INSERT INTO bookings (id, slot_id, student_id, status, amount, currency, hold_expires_at,
                               idempotency_key, created_at, updated_at)
         SELECT ${input.bookingId}, id, ${input.studentId}, 'PENDING_PAYMENT', price_amount, currency,
