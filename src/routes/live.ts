@@ -47,5 +47,13 @@ export const liveRoutes = new Hono<AppEnv>().get("/:id/ws", validate("param", id
   headers.set(ROOM_HEADERS.slotId, slot.id);
   headers.set(ROOM_HEADERS.capacity, String(slot.maxParticipants));
   headers.set(ROOM_HEADERS.status, toSlot(slot).status === "FULL" ? "OPEN" : slot.status);
-  return slotObject(c.env, slot.id).fetch(new Request("https://slot.internal/ws", { headers }));
+  const upgraded = await slotObject(c.env, slot.id).fetch(
+    new Request("https://slot.internal/ws", { headers }),
+  );
+  // A fresh Response: the object's is immutable, and the app's middleware adds headers.
+  return new Response(null, {
+    status: upgraded.status,
+    webSocket: upgraded.webSocket,
+    headers: upgraded.headers,
+  });
 });
