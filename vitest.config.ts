@@ -15,7 +15,7 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
     setupFiles: ["./test/helpers/apply-migrations.ts"],
     testTimeout: 20_000,
     reporters: ["default", ["json", { outputFile: "test-output/vitest.json" }]],

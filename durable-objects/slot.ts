@@ -683,7 +683,9 @@ export class SlotObject extends DurableObject<Env> {
       await this.payments.cancel(intentId);
     } catch (error) {
       // Already succeeded or cancelled: the succeeded webhook refunds if the seat is gone.
-      if (error instanceof PaymentError && error.kind === "unexpected_state") return;
+      // Missing: Stripe has no such intent (e.g. the local stand-in restarted), nothing to release.
+      if (error instanceof PaymentError && (error.kind === "unexpected_state" || error.kind === "missing"))
+        return;
       throw error;
     }
   }

@@ -48,6 +48,9 @@ async function waitFor(url, label, timeoutMs = 90_000) {
   throw new Error(`${label} did not come up at ${url} within ${timeoutMs / 1000}s`);
 }
 
+console.log("[start] building the web app…");
+execFileSync("npm", ["run", "build"], { stdio: "inherit" });
+
 console.log("[start] applying D1 migrations to the local database…");
 execFileSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], {
   stdio: "inherit",

@@ -51,7 +51,7 @@ export interface Payments {
 }
 
 export class PaymentError extends Error {
-  readonly kind: "unexpected_state" | "card_declined" | "unavailable" | "invalid";
+  readonly kind: "unexpected_state" | "card_declined" | "missing" | "unavailable" | "invalid";
   readonly stripeCode: string | undefined;
   constructor(kind: PaymentError["kind"], message: string, stripeCode?: string) {
     super(message);
@@ -79,6 +79,7 @@ function translate(error: unknown): PaymentError {
     if (error.code === "payment_intent_unexpected_state") {
       return new PaymentError("unexpected_state", error.message, error.code);
     }
+    if (error.code === "resource_missing") return new PaymentError("missing", error.message, error.code);
     if (error.type === "StripeCardError") return new PaymentError("card_declined", error.message, error.code);
     if (error.type === "StripeInvalidRequestError")
       return new PaymentError("invalid", error.message, error.code);

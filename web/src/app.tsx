@@ -1,0 +1,8 @@
+export function App() {
+  return (
+    <main>
+      <h1>Lectern</h1>
+      <p>Loading…</p>
+    </main>
+  );
+}
