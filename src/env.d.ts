@@ -5,6 +5,8 @@ declare namespace Cloudflare {
     STRIPE_SECRET_KEY?: string;
     STRIPE_WEBHOOK_SECRET?: string;
     AGORA_APP_ID?: string;
+    /** Resend API key; when set, email goes through Resend instead of the send_email binding. */
+    RESEND_API_KEY?: string;
     AGORA_APP_CERTIFICATE?: string;
     /** Set by vitest.config.ts only. */
     TEST_MIGRATIONS?: { name: string; queries: string[] }[];

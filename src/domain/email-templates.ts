@@ -1,0 +1,225 @@
+/**
+ * The words of every notification email: pure functions of a fact and its recipient.
+ * Times are epoch milliseconds (UTC) rendered in the recipient's own IANA zone; money is an
+ * integer in the currency's minor unit. No clock, no I/O.
+ */
+
+const HOUR_MS = 3_600_000;
+const LOCALE = "en-US";
+
+export type NotificationKind =
+  | "booking-confirmed"
+  | "booking-new"
+  | "booking-refund"
+  | "session-cancelled"
+  | "reminder-24h"
+  | "reminder-1h";
+
+export type ReminderKind = "reminder-24h" | "reminder-1h";
+
+export interface Recipient {
+  name: string;
+  /** IANA zone, e.g. "Europe/Berlin"; an unknown zone falls back to UTC. */
+  timeZone: string;
+}
+
+export interface LessonTime {
+  startsAt: number;
+  endsAt: number;
+}
+
+export type EmailFact =
+  | { kind: "booking-confirmed"; lesson: LessonTime; providerName: string; amount: number; currency: string }
+  | { kind: "booking-new"; lesson: LessonTime; studentName: string; amount: number; currency: string }
+  | {
+      kind: "booking-refund";
+      lesson: LessonTime;
+      providerName: string;
+      amount: number;
+      currency: string;
+      /** "pending": asked of the payment provider; "done": the provider confirmed it. */
+      refund: "pending" | "done";
+    }
+  | { kind: "session-cancelled"; lesson: LessonTime; role: "provider" | "student"; otherParty: string }
+  | { kind: ReminderKind; lesson: LessonTime; role: "provider" | "student"; otherParty: string };
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** The outbox key that makes a notification exactly-once: "<kind>:<subject id>:<user id>". */
+export function dedupeKey(kind: NotificationKind, subjectId: string, userId: string): string {
+  return `${kind}:${subjectId}:${userId}`;
+}
+
+/**
+ * Which reminder is due for a lesson starting at `startsAt`: the 24 h one while
+ * start−24h <= now < start−1h, the 1 h one while start−1h <= now < start, otherwise none.
+ */
+export function dueReminder(startsAt: number, now: number): ReminderKind | null {
+  const lead = startsAt - now;
+  if (lead <= 0 || lead > 24 * HOUR_MS) return null;
+  return lead <= HOUR_MS ? "reminder-1h" : "reminder-24h";
+}
+
+/** ICU puts narrow and thin no-break spaces in dates and amounts; plain-text mail reads better without. */
+function plainSpaces(text: string): string {
+  return text.replace(/[\u00a0\u2009\u202f]/g, " ");
+}
+
+function safeZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat(LOCALE, { timeZone });
+    return timeZone;
+  } catch {
+    return "UTC";
+  }
+}
+
+/** "Tuesday, May 5, 2026, 2:00 – 3:00 PM (Europe/Berlin)" in the given zone. */
+export function formatLessonTime(lesson: LessonTime, timeZone: string): string {
+  const zone = safeZone(timeZone);
+  const format = new Intl.DateTimeFormat(LOCALE, {
+    timeZone: zone,
+    weekday: "long",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+  });
+  return `${plainSpaces(format.formatRange(new Date(lesson.startsAt), new Date(lesson.endsAt)))} (${zone})`;
+}
+
+/** "Tue, May 5, 2:00 PM": the start, short enough for a subject line. */
+export function formatShortStart(startsAt: number, timeZone: string): string {
+  const format = new Intl.DateTimeFormat(LOCALE, {
+    timeZone: safeZone(timeZone),
+    weekday: "short",
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+  });
+  return plainSpaces(format.format(new Date(startsAt)));
+}
+
+/** Minor units to a localized amount: (4500, "usd") → "$45.00", (4500, "jpy") → "¥4,500". */
+export function formatMoney(amountMinor: number, currency: string): string {
+  const format = new Intl.NumberFormat(LOCALE, { style: "currency", currency: currency.toUpperCase() });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return plainSpaces(format.format(amountMinor / 10 ** digits));
+}
+
+/** "Ann", "Ann and Bob", "Ann, Bob and 3 others": who a provider is teaching. */
+export function describeStudents(names: readonly string[]): string {
+  if (names.length === 0) return "no students";
+  if (names.length === 1) return names[0] ?? "";
+  if (names.length <= 3) return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return `${names.slice(0, 2).join(", ")} and ${names.length - 2} others`;
+}
+
+/** Renders one notification for one recipient. `appUrl` (optional) is linked at the end. */
+export function renderEmail(fact: EmailFact, to: Recipient, appUrl?: string): RenderedEmail {
+  const when = formatLessonTime(fact.lesson, to.timeZone);
+  const short = formatShortStart(fact.lesson.startsAt, to.timeZone);
+  const { subject, paragraphs } = compose(fact, when, short);
+  const closing = appUrl ? [`Your lessons on Lectern: ${appUrl}`] : [];
+  const body = [`Hi ${to.name},`, ...paragraphs, ...closing, "— Lectern"];
+  return { subject, text: body.join("\n\n"), html: toHtml(body) };
+}
+
+function compose(fact: EmailFact, when: string, short: string): { subject: string; paragraphs: string[] } {
+  switch (fact.kind) {
+    case "booking-confirmed":
+      return {
+        subject: `Booked: your lesson with ${fact.providerName} on ${short}`,
+        paragraphs: [
+          `Your lesson with ${fact.providerName} is confirmed.`,
+          `When: ${when}\nPaid: ${formatMoney(fact.amount, fact.currency)}`,
+          "The attached invitation (lesson.ics) puts it in your calendar. " +
+            "You can cancel until the lesson starts and get your money back in full.",
+        ],
+      };
+    case "booking-new":
+      return {
+        subject: `New booking: ${fact.studentName} on ${short}`,
+        paragraphs: [
+          `${fact.studentName} booked a lesson with you.`,
+          `When: ${when}\nPaid: ${formatMoney(fact.amount, fact.currency)}`,
+        ],
+      };
+    case "booking-refund": {
+      const money = formatMoney(fact.amount, fact.currency);
+      return {
+        subject:
+          fact.refund === "done" ? `Refunded: ${money} for your lesson` : `Refund on its way: ${money}`,
+        paragraphs: [
+          `Your lesson with ${fact.providerName} is cancelled.`,
+          `When: ${when}`,
+          fact.refund === "done"
+            ? `We have refunded ${money} to your original payment method. ` +
+              "Depending on your bank it can take 5–10 business days to show on your statement."
+            : `Your refund of ${money} is on its way to your original payment method. ` +
+              "Depending on your bank it can take 5–10 business days to show on your statement.",
+        ],
+      };
+    }
+    case "session-cancelled":
+      return fact.role === "student"
+        ? {
+            subject: `Cancelled: your lesson with ${fact.otherParty} on ${short}`,
+            paragraphs: [
+              `${fact.otherParty} had to cancel your lesson.`,
+              `When: ${when}`,
+              "If you paid for it, you get your money back in full; a separate email confirms the refund. " +
+                "The attached file removes the lesson from your calendar.",
+            ],
+          }
+        : {
+            subject: `Cancelled: your lesson on ${short}`,
+            paragraphs: [
+              `You cancelled your lesson with ${fact.otherParty}.`,
+              `When: ${when}`,
+              "Every paid seat is refunded in full. The attached file removes the lesson from your calendar.",
+            ],
+          };
+    case "reminder-24h":
+    case "reminder-1h": {
+      const soon = fact.kind === "reminder-1h" ? "in about an hour" : "tomorrow";
+      const party = fact.role === "student" ? `with ${fact.otherParty}` : `for ${fact.otherParty}`;
+      return {
+        subject: `Reminder: your lesson ${party} starts ${soon}`,
+        paragraphs: [
+          `Your lesson ${party} starts ${soon}.`,
+          `When: ${when}`,
+          fact.role === "provider"
+            ? "You can start the session up to 60 minutes before its start time."
+            : "Join from Lectern when your instructor starts the session.",
+        ],
+      };
+    }
+    default:
+      return assertNever(fact);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`Unhandled email fact: ${JSON.stringify(value)}`);
+}
+
+function escapeHtml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
+
+function toHtml(paragraphs: readonly string[]): string {
+  const body = paragraphs.map((p) => `<p>${escapeHtml(p).replaceAll("\n", "<br>")}</p>`).join("\n");
+  return `<!doctype html>\n<html><body style="font-family: sans-serif; line-height: 1.5">\n${body}\n</body></html>`;
+}

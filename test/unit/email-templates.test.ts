@@ -1,0 +1,251 @@
+import { describe, expect, it } from "vitest";
+import {
+  dedupeKey,
+  describeStudents,
+  dueReminder,
+  type EmailFact,
+  formatLessonTime,
+  formatMoney,
+  renderEmail,
+} from "../../src/domain/email-templates";
+import { buildLessonInvite, icsDateTime, icsText, renderCalendar } from "../../src/services/calendar";
+
+const HOUR = 3_600_000;
+// Tuesday 2027-06-15 12:00 UTC = 14:00 in Berlin (CEST), 08:00 in New York (EDT), 21:00 in Tokyo.
+const start = Date.parse("2027-06-15T12:00:00Z");
+const lesson = { startsAt: start, endsAt: start + HOUR };
+const ann = { name: "Ann", timeZone: "Europe/Berlin" };
+
+describe("formatMoney", () => {
+  it.each([
+    { amount: 4500, currency: "usd", text: "$45.00" },
+    { amount: 4550, currency: "EUR", text: "€45.50" },
+    { amount: 4500, currency: "jpy", text: "¥4,500" },
+    { amount: 12345, currency: "kwd", text: "KWD 12.345" },
+    { amount: 0, currency: "usd", text: "$0.00" },
+  ])("renders $amount minor units of $currency as $text", ({ amount, currency, text }) => {
+    expect(formatMoney(amount, currency)).toBe(text);
+  });
+});
+
+describe("formatLessonTime", () => {
+  it.each([
+    { zone: "Europe/Berlin", parts: ["Tuesday, June 15, 2027", "2:00", "3:00 PM", "(Europe/Berlin)"] },
+    { zone: "America/New_York", parts: ["Tuesday, June 15, 2027", "8:00", "9:00 AM", "(America/New_York)"] },
+    { zone: "Asia/Tokyo", parts: ["Tuesday, June 15, 2027", "9:00", "10:00 PM", "(Asia/Tokyo)"] },
+    { zone: "UTC", parts: ["Tuesday, June 15, 2027", "12:00", "1:00 PM", "(UTC)"] },
+  ])("renders the lesson in $zone wall-clock time", ({ zone, parts }) => {
+    const text = formatLessonTime(lesson, zone);
+    for (const part of parts) expect(text).toContain(part);
+  });
+
+  it("shows the local date when the zone is already on the next day", () => {
+    const late = Date.parse("2027-06-15T20:00:00Z");
+    expect(formatLessonTime({ startsAt: late, endsAt: late + HOUR }, "Asia/Tokyo")).toContain(
+      "Wednesday, June 16, 2027",
+    );
+  });
+
+  it("falls back to UTC for an unknown zone", () => {
+    expect(formatLessonTime(lesson, "Mars/Olympus")).toContain("(UTC)");
+  });
+});
+
+describe("dueReminder", () => {
+  it.each([
+    { lead: 25 * HOUR, due: null },
+    { lead: 24 * HOUR + 1, due: null },
+    { lead: 24 * HOUR, due: "reminder-24h" },
+    { lead: 23 * HOUR, due: "reminder-24h" },
+    { lead: HOUR + 1, due: "reminder-24h" },
+    { lead: HOUR, due: "reminder-1h" },
+    { lead: 50 * 60_000, due: "reminder-1h" },
+    { lead: 1, due: "reminder-1h" },
+    { lead: 0, due: null },
+    { lead: -HOUR, due: null },
+  ])("start in $lead ms → $due", ({ lead, due }) => {
+    expect(dueReminder(start, start - lead)).toBe(due);
+  });
+});
+
+describe("describeStudents and dedupeKey", () => {
+  it.each([
+    { names: [], text: "no students" },
+    { names: ["Ann"], text: "Ann" },
+    { names: ["Ann", "Bob"], text: "Ann and Bob" },
+    { names: ["Ann", "Bob", "Cy"], text: "Ann, Bob and Cy" },
+    { names: ["Ann", "Bob", "Cy", "Di", "Ed"], text: "Ann, Bob and 3 others" },
+  ])("names $names as '$text'", ({ names, text }) => {
+    expect(describeStudents(names)).toBe(text);
+  });
+
+  it("builds keys as kind:subject:user", () => {
+    expect(dedupeKey("reminder-24h", "ses_1", "usr_2")).toBe("reminder-24h:ses_1:usr_2");
+  });
+});
+
+describe("renderEmail", () => {
+  const cases: { fact: EmailFact; subject: string[]; text: string[] }[] = [
+    {
+      fact: { kind: "booking-confirmed", lesson, providerName: "Prof. Plum", amount: 4500, currency: "usd" },
+      subject: ["Booked", "Prof. Plum", "Tue, Jun 15, 2:00 PM"],
+      text: ["Hi Ann,", "is confirmed", "Paid: $45.00", "2:00", "3:00 PM (Europe/Berlin)", "lesson.ics"],
+    },
+    {
+      fact: { kind: "booking-new", lesson, studentName: "Sam", amount: 4500, currency: "usd" },
+      subject: ["New booking", "Sam"],
+      text: ["Sam booked a lesson with you", "$45.00"],
+    },
+    {
+      fact: {
+        kind: "booking-refund",
+        lesson,
+        providerName: "Prof. Plum",
+        amount: 4500,
+        currency: "usd",
+        refund: "pending",
+      },
+      subject: ["Refund on its way", "$45.00"],
+      text: ["is cancelled", "Your refund of $45.00 is on its way"],
+    },
+    {
+      fact: {
+        kind: "booking-refund",
+        lesson,
+        providerName: "Prof. Plum",
+        amount: 4500,
+        currency: "eur",
+        refund: "done",
+      },
+      subject: ["Refunded", "€45.00"],
+      text: ["We have refunded €45.00"],
+    },
+    {
+      fact: { kind: "session-cancelled", lesson, role: "student", otherParty: "Prof. Plum" },
+      subject: ["Cancelled", "Prof. Plum"],
+      text: ["Prof. Plum had to cancel", "money back in full"],
+    },
+    {
+      fact: { kind: "session-cancelled", lesson, role: "provider", otherParty: "Ann and Bob" },
+      subject: ["Cancelled: your lesson on"],
+      text: [
+        "You cancelled your lesson with Ann and Bob",
+        "When: Tuesday, June 15, 2027",
+        "refunded in full",
+      ],
+    },
+    {
+      fact: { kind: "reminder-24h", lesson, role: "student", otherParty: "Prof. Plum" },
+      subject: ["Reminder", "with Prof. Plum", "tomorrow"],
+      text: ["starts tomorrow", "2:00"],
+    },
+    {
+      fact: { kind: "reminder-1h", lesson, role: "provider", otherParty: "Ann" },
+      subject: ["Reminder", "for Ann", "in about an hour"],
+      text: ["starts in about an hour", "60 minutes before"],
+    },
+  ];
+
+  it.each(cases)("renders $fact.kind for a $fact.role recipient", ({ fact, subject, text }) => {
+    const email = renderEmail(fact, ann, "https://lectern.example");
+    for (const part of subject) expect(email.subject).toContain(part);
+    for (const part of text) expect(email.text).toContain(part);
+    expect(email.text).toContain("https://lectern.example");
+    expect(email.html).toContain("<p>Hi Ann,</p>");
+  });
+
+  it("renders the same lesson in each recipient's own zone", () => {
+    const fact: EmailFact = { kind: "reminder-1h", lesson, role: "student", otherParty: "Prof. Plum" };
+    expect(renderEmail(fact, { name: "Ann", timeZone: "Europe/Berlin" }).text).toContain("2:00 – 3:00 PM");
+    expect(renderEmail(fact, { name: "Bo", timeZone: "America/New_York" }).text).toContain("8:00 – 9:00 AM");
+  });
+
+  it("escapes names in the HTML part", () => {
+    const email = renderEmail(
+      { kind: "booking-new", lesson, studentName: "<script>x</script>", amount: 100, currency: "usd" },
+      ann,
+    );
+    expect(email.html).not.toContain("<script>");
+    expect(email.html).toContain("&lt;script&gt;");
+    expect(email.text).toContain("<script>x</script>");
+  });
+});
+
+describe("iCalendar writer", () => {
+  const calendarLesson = {
+    ...lesson,
+    sessionId: "ses_1",
+    title: "Lesson with Plum, Prof.; room 2",
+    description: "Line one\nLine two \\ done",
+    cancelled: false,
+  };
+
+  it("formats UTC instants and escapes TEXT values", () => {
+    expect(icsDateTime(start)).toBe("20270615T120000Z");
+    expect(icsText("a,b;c\\d\ne")).toBe("a\\,b\\;c\\\\d\\ne");
+  });
+
+  it("writes a CRLF calendar with one VEVENT per lesson and a stable UID", () => {
+    const ics = renderCalendar({ method: "PUBLISH", lessons: [calendarLesson], stamp: start - HOUR });
+    expect(ics.split("\r\n").slice(0, 6)).toEqual([
+      "BEGIN:VCALENDAR",
+      "VERSION:2.0",
+      "PRODID:-//Lectern//Lessons//EN",
+      "CALSCALE:GREGORIAN",
+      "METHOD:PUBLISH",
+      "X-WR-CALNAME:Lectern",
+    ]);
+    for (const line of [
+      "UID:ses_1@lectern",
+      "DTSTAMP:20270615T110000Z",
+      "DTSTART:20270615T120000Z",
+      "DTEND:20270615T130000Z",
+      "SUMMARY:Lesson with Plum\\, Prof.\\; room 2",
+      "DESCRIPTION:Line one\\nLine two \\\\ done",
+      "STATUS:CONFIRMED",
+      "SEQUENCE:0",
+    ]) {
+      expect(ics).toContain(`\r\n${line}\r\n`);
+    }
+    expect(ics.endsWith("END:VEVENT\r\nEND:VCALENDAR\r\n")).toBe(true);
+    expect(ics.replace(/\r\n/g, "")).not.toContain("\n");
+  });
+
+  it("writes an empty calendar when there are no lessons", () => {
+    const ics = renderCalendar({ method: "PUBLISH", lessons: [], stamp: start });
+    expect(ics).toContain("BEGIN:VCALENDAR");
+    expect(ics).not.toContain("BEGIN:VEVENT");
+  });
+
+  it("folds lines longer than 75 octets without splitting a character", () => {
+    const ics = renderCalendar({
+      method: "PUBLISH",
+      lessons: [{ ...calendarLesson, description: "Überstunden ".repeat(20) }],
+      stamp: start,
+    });
+    const lines = ics.split("\r\n");
+    for (const line of lines) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(75);
+    const unfolded = ics.replace(/\r\n /g, "");
+    expect(unfolded).toContain(`DESCRIPTION:${"Überstunden ".repeat(20)}`);
+  });
+
+  it("builds invites (REQUEST) and cancellations (CANCEL, STATUS:CANCELLED, SEQUENCE:1) for one attendee", () => {
+    const people = {
+      organizer: { name: "Lectern", email: "lessons@lectern.test" },
+      attendee: { name: 'Ann "A" Smith', email: "ann@example.test" },
+      stamp: start,
+    };
+    const invite = buildLessonInvite({ lesson: calendarLesson, method: "REQUEST", ...people });
+    expect(invite).toContain("METHOD:REQUEST");
+    expect(invite).toContain("STATUS:CONFIRMED");
+    expect(invite).toContain('ORGANIZER;CN="Lectern":mailto:lessons@lectern.test');
+    expect(invite.replace(/\r\n /g, "")).toContain(
+      'ATTENDEE;CN="Ann A Smith";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:ann@example.test',
+    );
+    const cancel = buildLessonInvite({ lesson: calendarLesson, method: "CANCEL", ...people });
+    expect(cancel).toContain("METHOD:CANCEL");
+    expect(cancel).toContain("STATUS:CANCELLED");
+    expect(cancel).toContain("SEQUENCE:1");
+    expect(cancel).toContain("UID:ses_1@lectern");
+  });
+});
