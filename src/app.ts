@@ -8,6 +8,7 @@ import { handleError, handleNotFound } from "./http/errors";
 import { authenticate } from "./http/middleware/auth";
 import { authRoutes } from "./routes/auth";
 import { bookingRoutes, slotBookingRoutes } from "./routes/bookings";
+import { configRoutes } from "./routes/config";
 import { conversationRoutes } from "./routes/conversations";
 import { liveRoutes } from "./routes/live";
 import { meRoutes } from "./routes/me";
@@ -40,6 +41,7 @@ export function createApp() {
     })
     .use(authenticate())
     .get("/health", (c) => c.json({ ok: true }, 200))
+    .route("/config", configRoutes)
     .route("/auth", authRoutes)
     .route("/me", meRoutes)
     .route("/me", notificationRoutes)

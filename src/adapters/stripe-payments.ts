@@ -3,6 +3,7 @@ import Stripe from "stripe";
 /** Local defaults: the stand-in accepts any sk_test_ key and signs events with this secret. */
 export const LOCAL_STRIPE_KEY = "sk_test_lectern_local";
 export const LOCAL_WEBHOOK_SECRET = "whsec_lectern_local_dev";
+export const LOCAL_PUBLISHABLE_KEY = "pk_test_lectern_local";
 
 export interface PaymentIntentView {
   id: string;

@@ -5,7 +5,13 @@ import { currentUser, requireUser } from "../http/middleware/auth";
 import { rateLimit } from "../http/middleware/rate-limit";
 import { idParam } from "../http/schemas";
 import { validate } from "../http/validate";
-import { bookSlot, cancelBooking, getBooking, liveAvailability } from "../services/bookings";
+import {
+  bookSlot,
+  cancelBooking,
+  getBooking,
+  listSlotBookings,
+  liveAvailability,
+} from "../services/bookings";
 
 const bookingHeaders = z.object({
   "idempotency-key": z
@@ -36,6 +42,12 @@ export const slotBookingRoutes = new Hono<AppEnv>()
       return c.json(answer, 201);
     },
   )
+  .get("/:id/bookings", requireUser("provider"), validate("param", idParam), async (c) => {
+    return c.json(
+      { bookings: await listSlotBookings(c.get("deps"), currentUser(c), c.req.valid("param").id) },
+      200,
+    );
+  })
   .get("/:id/availability", requireUser(), validate("param", idParam), async (c) => {
     return c.json(await liveAvailability(c.get("deps"), c.req.valid("param").id), 200);
   });

@@ -3,8 +3,9 @@ import { z } from "zod";
 import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
 import { currentUser, requireUser } from "../http/middleware/auth";
+import { timeZone } from "../http/schemas";
 import { validate } from "../http/validate";
-import { getProviderProfile, saveProviderProfile, toProviderProfile } from "../services/accounts";
+import { getProviderProfile, saveProviderProfile, toProviderProfile, updateMe } from "../services/accounts";
 import { listMyBookings } from "../services/bookings";
 import { listMySessions } from "../services/sessions";
 
@@ -21,8 +22,18 @@ const profileBody = z.object({
   bio: z.string().max(2000).optional(),
 });
 
+const meBody = z
+  .object({
+    name: z.string().trim().min(1, "is required").max(100).optional(),
+    timezone: timeZone.optional(),
+  })
+  .refine((body) => body.name !== undefined || body.timezone !== undefined, "send name and/or timezone");
+
 export const meRoutes = new Hono<AppEnv>()
   .get("/", requireUser(), (c) => c.json(currentUser(c), 200))
+  .patch("/", requireUser(), validate("json", meBody), async (c) => {
+    return c.json(await updateMe(c.get("deps"), currentUser(c), c.req.valid("json")), 200);
+  })
   .get("/bookings", requireUser(), async (c) => {
     return c.json({ bookings: await listMyBookings(c.get("deps"), currentUser(c)) }, 200);
   })

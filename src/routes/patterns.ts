@@ -4,7 +4,7 @@ import type { AppEnv } from "../http/context";
 import { currentUser, requireUser } from "../http/middleware/auth";
 import { durationMinutes, idParam, localDate, seats, sessionType, timeZone } from "../http/schemas";
 import { validate } from "../http/validate";
-import { createPattern, deletePattern, listPatterns } from "../services/patterns";
+import { createPattern, deletePattern, listPatterns, previewPattern } from "../services/patterns";
 
 const weeklyStart = z.object({
   weekday: z
@@ -41,6 +41,9 @@ export const patternRoutes = new Hono<AppEnv>()
   .post("/", requireUser("provider"), validate("json", createBody), async (c) => {
     const result = await createPattern(c.get("deps"), currentUser(c), c.req.valid("json"));
     return c.json(result, 201);
+  })
+  .post("/preview", requireUser("provider"), validate("json", createBody), async (c) => {
+    return c.json(await previewPattern(c.get("deps"), currentUser(c), c.req.valid("json")), 200);
   })
   .get("/", requireUser("provider"), async (c) => {
     return c.json({ patterns: await listPatterns(c.get("deps"), currentUser(c).id) }, 200);

@@ -176,3 +176,17 @@ export async function listProviders(deps: Deps): Promise<ProviderSummary[]> {
     bio: profile?.bio ?? null,
   }));
 }
+
+/** Changes the caller's display name and/or time zone. */
+export async function updateMe(
+  deps: Deps,
+  user: AuthUser,
+  changes: { name?: string | undefined; timezone?: string | undefined },
+): Promise<AuthUser> {
+  const set = {
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.timezone !== undefined ? { timezone: changes.timezone } : {}),
+  };
+  if (Object.keys(set).length > 0) await deps.db.update(users).set(set).where(eq(users.id, user.id));
+  return { ...user, ...set };
+}

@@ -1,6 +1,14 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { slotObject } from "../adapters/slot-client";
-import { type BookingRow, bookings, type PaymentRow, payments, slots, teachingSessions } from "../db/schema";
+import {
+  type BookingRow,
+  bookings,
+  type PaymentRow,
+  payments,
+  slots,
+  teachingSessions,
+  users,
+} from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
 import type { AuthUser } from "../http/context";
@@ -181,4 +189,23 @@ export async function liveAvailability(deps: Deps, slotId: string) {
   const slot = await findSlotRow(deps, slotId);
   const taken = await slotObject(deps.env, slotId).seatsTaken();
   return { slotId, seatsTaken: taken, seatsLeft: Math.max(0, slot.maxParticipants - taken) };
+}
+
+/** The slot's bookings with each student's name, for its provider (newest first). */
+export async function listSlotBookings(deps: Deps, user: AuthUser, slotId: string) {
+  const slot = await findSlotRow(deps, slotId);
+  if (slot.providerId !== user.id)
+    throw new AppError("FORBIDDEN", "Only the slot's provider sees its bookings.");
+  const rows = await deps.db
+    .select({ booking: bookings, payment: payments, studentName: users.name })
+    .from(bookings)
+    .innerJoin(users, eq(users.id, bookings.studentId))
+    .leftJoin(payments, eq(payments.bookingId, bookings.id))
+    .where(eq(bookings.slotId, slotId))
+    .orderBy(desc(bookings.createdAt), desc(bookings.id))
+    .limit(200);
+  return rows.map((row) => ({
+    ...toBooking(row.booking, row.payment),
+    student: { id: row.booking.studentId, name: row.studentName },
+  }));
 }

@@ -59,18 +59,8 @@ function patternShape(row: PatternRow): PatternShape {
   };
 }
 
-/**
- * Turns the pattern's starts after `after` into slots: plans against the provider's live slots,
- * then writes with one conditional insert each, so a concurrent create can still only make a
- * start skip, never overlap. Returns what was created and what was skipped, with reasons.
- */
-async function materialize(
-  deps: Deps,
-  pattern: PatternRow,
-  now: number,
-  after: number | undefined,
-  leading: Parameters<typeof runBatch>[1][number] | undefined,
-): Promise<{ created: Slot[]; skipped: Skipped[]; windowEnd: number }> {
+/** Expands the pattern's starts after `after` and plans them against the provider's live slots. */
+async function planPattern(deps: Deps, pattern: PatternRow, now: number, after: number | undefined) {
   const expansion = expandPattern(patternShape(pattern), now, after);
   const span = pattern.durationMinutes * MINUTE_MS;
   const first = expansion.starts[0];
@@ -89,7 +79,22 @@ async function materialize(
               gt(slots.endsAt, first),
             ),
           );
-  const plan = planAgainstExisting(expansion.starts, pattern.durationMinutes, existing);
+  return { expansion, plan: planAgainstExisting(expansion.starts, pattern.durationMinutes, existing) };
+}
+
+/**
+ * Turns the pattern's starts after `after` into slots: plans against the provider's live slots,
+ * then writes with one conditional insert each, so a concurrent create can still only make a
+ * start skip, never overlap. Returns what was created and what was skipped, with reasons.
+ */
+async function materialize(
+  deps: Deps,
+  pattern: PatternRow,
+  now: number,
+  after: number | undefined,
+  leading: Parameters<typeof runBatch>[1][number] | undefined,
+): Promise<{ created: Slot[]; skipped: Skipped[]; windowEnd: number }> {
+  const { expansion, plan } = await planPattern(deps, pattern, now, after);
   const pricing = await currentPricing(deps, pattern.providerId);
   const shape = {
     durationMinutes: pattern.durationMinutes,
@@ -131,29 +136,51 @@ async function materialize(
   };
 }
 
-export async function createPattern(
-  deps: Deps,
-  provider: AuthUser,
-  input: PatternInput,
-): Promise<{ pattern: Pattern; createdSlots: Slot[]; skipped: Skipped[] }> {
-  const maxParticipants = unwrap(resolveCapacity(input.sessionType, input.maxParticipants));
-  const now = deps.now();
-  const row: PatternRow = {
+function newPatternRow(provider: AuthUser, input: PatternInput, now: number): PatternRow {
+  return {
     id: newId("pat"),
     providerId: provider.id,
     timezone: input.timezone,
     weekly: JSON.stringify(input.weekly),
     durationMinutes: input.durationMinutes,
     sessionType: input.sessionType,
-    maxParticipants,
+    maxParticipants: unwrap(resolveCapacity(input.sessionType, input.maxParticipants)),
     startsOn: input.startsOn ?? null,
     endsOn: input.endsOn ?? null,
     materializedUntil: now,
     createdAt: now,
   };
+}
+
+export async function createPattern(
+  deps: Deps,
+  provider: AuthUser,
+  input: PatternInput,
+): Promise<{ pattern: Pattern; createdSlots: Slot[]; skipped: Skipped[] }> {
+  const now = deps.now();
+  const row = newPatternRow(provider, input, now);
   const insertPattern = deps.db.insert(availabilityPatterns).values(row);
   const { created, skipped } = await materialize(deps, row, now, undefined, insertPattern);
   return { pattern: toPattern(row), createdSlots: created, skipped };
+}
+
+/** What creating this pattern would do right now, without writing anything. */
+export async function previewPattern(
+  deps: Deps,
+  provider: AuthUser,
+  input: PatternInput,
+): Promise<{ slots: { startsAt: string; endsAt: string }[]; skipped: Skipped[] }> {
+  const now = deps.now();
+  const row = newPatternRow(provider, input, now);
+  const { expansion, plan } = await planPattern(deps, row, now, undefined);
+  const span = row.durationMinutes * MINUTE_MS;
+  return {
+    slots: plan.accepted.map((startsAt) => ({
+      startsAt: new Date(startsAt).toISOString(),
+      endsAt: new Date(startsAt + span).toISOString(),
+    })),
+    skipped: [...expansion.skipped, ...plan.skipped].sort((a, b) => a.startsAt.localeCompare(b.startsAt)),
+  };
 }
 
 export async function listPatterns(deps: Deps, providerId: string): Promise<Pattern[]> {
