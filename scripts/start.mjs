@@ -70,6 +70,8 @@ start("wrangler dev", bin("wrangler"), [
   "8787",
   "--var",
   "RATE_LIMITS:off",
+  "--var",
+  "DEV_ROUTES:on",
   "--show-interactive-dev-session=false",
 ]);
 
@@ -81,7 +83,7 @@ try {
   Stripe stand-in:      http://127.0.0.1:12111
   Demo provider: ${demo.provider.email} / ${demo.provider.password}
   Demo student:  ${demo.student.email} / ${demo.student.password}
-  Cron by hand:  curl "${APP_URL}/cdn-cgi/handler/scheduled?cron=15+0+*+*+*"
+  Cron by hand:  curl -X POST "${APP_URL}/api/dev/cron"   (add ?cron=15+0+*+*+* for the daily job)
   Press Ctrl-C to stop.
 `);
 } catch (error) {

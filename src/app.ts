@@ -10,6 +10,7 @@ import { authRoutes } from "./routes/auth";
 import { bookingRoutes, slotBookingRoutes } from "./routes/bookings";
 import { configRoutes } from "./routes/config";
 import { conversationRoutes } from "./routes/conversations";
+import { devRoutes } from "./routes/dev";
 import { liveRoutes } from "./routes/live";
 import { meRoutes } from "./routes/me";
 import { notificationRoutes } from "./routes/notifications";
@@ -53,6 +54,7 @@ export function createApp() {
     .route("/bookings", bookingRoutes)
     .route("/conversations", conversationRoutes)
     .route("/webhooks", webhookRoutes)
+    .route("/dev", devRoutes)
     .route("/availability-patterns", patternRoutes);
 
   api.onError(handleError);

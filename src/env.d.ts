@@ -10,6 +10,8 @@ declare namespace Cloudflare {
     /** Resend API key; when set, email goes through Resend instead of the send_email binding. */
     RESEND_API_KEY?: string;
     AGORA_APP_CERTIFICATE?: string;
+    /** "on" under `npm start` only: enables /api/dev/* helpers. */
+    DEV_ROUTES?: string;
     /** Set by vitest.config.ts only. */
     TEST_MIGRATIONS?: { name: string; queries: string[] }[];
   }

@@ -19,3 +19,11 @@ describe("routing", () => {
     expect((await call("GET", "/api/health")).body).toEqual({ ok: true });
   });
 });
+
+describe("dev cron route", () => {
+  it("answers 404 unless DEV_ROUTES is on (it is off in tests and production)", async () => {
+    const res = await call("POST", "/api/dev/cron");
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("NOT_FOUND");
+  });
+});
