@@ -88,6 +88,30 @@ function draft(
   };
 }
 
+/** The lesson as an .ics attachment for one recipient, so every email carries the event. */
+function lessonInvite(
+  ctx: ScanContext,
+  sessionId: string,
+  recipient: Person,
+  title: string,
+  lesson: { startsAt: number; endsAt: number },
+  method: "REQUEST" | "CANCEL",
+): string {
+  return buildLessonInvite({
+    lesson: {
+      ...lesson,
+      sessionId,
+      title,
+      description: `Lectern: ${title}.`,
+      cancelled: method === "CANCEL",
+    },
+    method,
+    organizer: ctx.organizer,
+    attendee: recipient,
+    stamp: ctx.now,
+  });
+}
+
 /** SQL for the dedupe key of `kind` on the given columns; must equal `dedupeKey()`. */
 function keySql(kind: NotificationKind | SQL, subjectColumn: string, userColumn: string): SQL {
   const prefix = typeof kind === "string" ? sql`${kind}` : kind;
@@ -215,18 +239,20 @@ async function confirmedBookingDrafts(deps: Deps, ctx: ScanContext): Promise<Dra
         { kind: "booking-confirmed", lesson, providerName: provider.name, ...money },
         invite,
       ),
-      draft(ctx, row.bookingId, provider, {
-        kind: "booking-new",
-        lesson,
-        studentName: student.name,
-        ...money,
-      }),
+      draft(
+        ctx,
+        row.bookingId,
+        provider,
+        { kind: "booking-new", lesson, studentName: student.name, ...money },
+        lessonInvite(ctx, row.sessionId, provider, `Lesson with ${student.name}`, lesson, "REQUEST"),
+      ),
     ];
   });
 }
 
 type RefundFactRow = PersonColumns<"student"> & {
   bookingId: string;
+  sessionId: string | null;
   amount: number;
   refundedAmount: number;
   paymentStatus: string;
@@ -241,7 +267,7 @@ async function refundDrafts(deps: Deps, ctx: ScanContext): Promise<Draft[]> {
   const { results } = await statement(
     deps.d1,
     sql`
-      SELECT b.id AS bookingId, b.amount AS amount, pay.refunded_amount AS refundedAmount,
+      SELECT b.id AS bookingId, b.session_id AS sessionId, b.amount AS amount, pay.refunded_amount AS refundedAmount,
              pay.status AS paymentStatus, b.currency AS currency, s.starts_at AS startsAt, s.ends_at AS endsAt,
              ${personColumns("st", "student")}, p.name AS providerName
         FROM bookings b
@@ -259,14 +285,24 @@ async function refundDrafts(deps: Deps, ctx: ScanContext): Promise<Draft[]> {
   ).all<RefundFactRow>();
   return results.map((row) => {
     const done = row.paymentStatus === "REFUNDED";
-    return draft(ctx, row.bookingId, person(row, "student"), {
-      kind: "booking-refund",
-      lesson: { startsAt: row.startsAt, endsAt: row.endsAt },
-      providerName: row.providerName,
-      amount: done && row.refundedAmount > 0 ? row.refundedAmount : row.amount,
-      currency: row.currency,
-      refund: done ? "done" : "pending",
-    });
+    const student = person(row, "student");
+    const lesson = { startsAt: row.startsAt, endsAt: row.endsAt };
+    return draft(
+      ctx,
+      row.bookingId,
+      student,
+      {
+        kind: "booking-refund",
+        lesson,
+        providerName: row.providerName,
+        amount: done && row.refundedAmount > 0 ? row.refundedAmount : row.amount,
+        currency: row.currency,
+        refund: done ? "done" : "pending",
+      },
+      row.sessionId
+        ? lessonInvite(ctx, row.sessionId, student, `Lesson with ${row.providerName}`, lesson, "CANCEL")
+        : null,
+    );
   });
 }
 
@@ -408,14 +444,21 @@ async function reminderDrafts(deps: Deps, ctx: ScanContext): Promise<Draft[]> {
     const lesson = { startsAt: fact.startsAt, endsAt: fact.endsAt };
     const students = describeStudents(confirmed.map((p) => p.name));
     return [
-      draft(ctx, fact.sessionId, fact.provider, { kind, lesson, role: "provider", otherParty: students }),
+      draft(
+        ctx,
+        fact.sessionId,
+        fact.provider,
+        { kind, lesson, role: "provider", otherParty: students },
+        lessonInvite(ctx, fact.sessionId, fact.provider, `Lesson with ${students}`, lesson, "REQUEST"),
+      ),
       ...confirmed.map((student) =>
-        draft(ctx, fact.sessionId, student, {
-          kind,
-          lesson,
-          role: "student",
-          otherParty: fact.provider.name,
-        }),
+        draft(
+          ctx,
+          fact.sessionId,
+          student,
+          { kind, lesson, role: "student", otherParty: fact.provider.name },
+          lessonInvite(ctx, fact.sessionId, student, `Lesson with ${fact.provider.name}`, lesson, "REQUEST"),
+        ),
       ),
     ];
   });

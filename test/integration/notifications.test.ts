@@ -287,7 +287,8 @@ describe("booking confirmed", () => {
     expect(ics).toContain("SUMMARY:Lesson with Prof. Plum");
     expect(toProvider[0]?.subject).toMatch(/^New booking: Sam Student on /);
     expect(toProvider[0]?.text).toContain("(Europe/Berlin)");
-    expect(toProvider[0]?.attachments).toBeUndefined();
+    // Every email carries the lesson: the provider's invite names the student.
+    expect(String(toProvider[0]?.attachments?.[0]?.content)).toContain("SUMMARY:Lesson with Sam Student");
 
     // Later runs (an injected mailer, then the cron) find nothing new to queue or send.
     const mailer = fakeMailer();
@@ -373,6 +374,7 @@ describe("reminders", () => {
     const reminders = (address: string) => mailer.to(address).filter((m) => m.subject.startsWith("Reminder"));
     expect(reminders(ann.email)).toHaveLength(1);
     expect(reminders(ann.email)[0]?.subject).toBe("Reminder: your lesson with Prof. Plum starts tomorrow");
+    expect(reminders(ann.email)[0]?.ics).toContain(`UID:${lesson.sessionId}@lectern`);
     expect(reminders(ann.email)[0]?.text).toContain("(Asia/Tokyo)");
     expect(reminders(bob.email)[0]?.text).toContain("(America/New_York)");
     expect(reminders(provider.email)).toHaveLength(1);
