@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
 import { call, registerProvider, registerUser } from "../helpers/api";
-import { bookAndPay, createOpenSlot } from "../helpers/booking";
+import { bookAndPay, createOpenSlot } from "../helpers/bookings";
 import { installStripeStandin } from "../helpers/stripe";
 
 let standin: StripeStandin;

@@ -2,7 +2,7 @@ import { abortAllDurableObjects } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
 import { call, registerUser } from "../helpers/api";
-import { bookAndPay, confirmedSession } from "../helpers/booking";
+import { bookAndPay, confirmedSession } from "../helpers/bookings";
 import { openRoom } from "../helpers/sockets";
 import { installStripeStandin } from "../helpers/stripe";
 
@@ -87,8 +87,10 @@ describe("slot live room", () => {
       "two",
       "three",
     ]);
-    const presence = await later.next((m) => m.type === "presence");
-    expect(presence.online).toEqual([students[0]!.id]);
+    // Presence converges on who is really connected (the provider's socket was closed).
+    await later.next(
+      (m) => m.type === "presence" && m.online.length === 1 && m.online[0] === students[0]!.id,
+    );
     later.close();
   });
 

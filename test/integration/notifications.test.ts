@@ -20,7 +20,7 @@ import worker from "../../src/index";
 import { runNotifications } from "../../src/jobs/notifications";
 import { CLAIM_MS, MAX_ATTEMPTS, retryDelayMs } from "../../src/services/notifications";
 import { BASE, call, registerProvider, registerUser, type TestUser, unique } from "../helpers/api";
-import { bookAndPay, createOpenSlot } from "../helpers/booking";
+import { bookAndPay, createOpenSlot } from "../helpers/bookings";
 import { expectError, HOUR_MS } from "../helpers/fixtures";
 import { deliverAll } from "../helpers/stripe";
 

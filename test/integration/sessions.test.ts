@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
 import { agoraUid, DEV_AGORA_APP_CERTIFICATE, DEV_AGORA_APP_ID } from "../../src/adapters/agora-video";
 import { call, registerProvider, registerUser } from "../helpers/api";
-import { bookAndPay, confirmedSession, createOpenSlot } from "../helpers/booking";
+import { bookAndPay, confirmedSession, createOpenSlot } from "../helpers/bookings";
 import { installStripeStandin } from "../helpers/stripe";
 
 let standin: StripeStandin;
