@@ -224,7 +224,9 @@ export class ChatStorage {
   recent(limit: number): ChatRecord[] {
     return this.sql
       .exec<{ id: string; sender_id: string; sender_name: string; text: string; sent_at: number }>(
-        "SELECT * FROM (SELECT * FROM chat ORDER BY sent_at DESC, id DESC LIMIT ?) ORDER BY sent_at, id",
+        // rowid is insertion order; several messages can share a millisecond (the clock only
+        // moves on I/O in workerd), and random ids would shuffle them.
+        "SELECT * FROM (SELECT rowid AS seq, * FROM chat ORDER BY rowid DESC LIMIT ?) ORDER BY seq",
         limit,
       )
       .toArray()

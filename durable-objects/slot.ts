@@ -338,6 +338,12 @@ export class SlotObject extends DurableObject<Env> {
     await this.settle();
   }
 
+  /** The provider changed the slot's size (only possible while nobody holds a seat): recount for the room. */
+  async resize(capacity: number): Promise<void> {
+    this.store.setMeta("capacity", String(capacity));
+    this.broadcastSeats();
+  }
+
   /** Tells the room about a session event and the slot's new status (start, end). */
   async announce(event: SessionEvent, status: SlotLiveStatus): Promise<void> {
     this.store.setMeta("slot_status", status);

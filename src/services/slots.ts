@@ -1,4 +1,5 @@
 import { and, asc, eq, gte, lt, ne, type SQL, sql } from "drizzle-orm";
+import { slotObject } from "../adapters/slot-client";
 import { type SlotRow, slots } from "../db/schema";
 import { removeSlotsWhere } from "../db/slot-removal";
 import { runBatch } from "../db/statements";
@@ -232,6 +233,7 @@ export async function updateSlot(
       return updateSlot(deps, user, id, patch, attempt + 1);
     throw await overlapError(deps, user.id, next, id);
   }
+  if (maxParticipants !== current.maxParticipants) await slotObject(deps.env, id).resize(maxParticipants);
   return toSlot({
     ...current,
     ...next,

@@ -1,8 +1,8 @@
 import { abortAllDurableObjects } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
-import { call, registerUser } from "../helpers/api";
-import { bookAndPay, confirmedSession } from "../helpers/bookings";
+import { call, registerProvider, registerUser } from "../helpers/api";
+import { bookAndPay, confirmedSession, createOpenSlot } from "../helpers/bookings";
 import { openRoom } from "../helpers/sockets";
 import { installStripeStandin } from "../helpers/stripe";
 
@@ -128,6 +128,24 @@ describe("slot live room", () => {
     );
     expect((await room.next((m) => m.type === "session:cancelled")).sessionId).toBe(sessionId);
     await room.next((m) => m.type === "slot" && m.status === "CANCELLED");
+    room.close();
+  });
+
+  it("tells the room the new seat count when the provider resizes an unbooked slot", async () => {
+    const provider = await registerProvider();
+    const slot = await createOpenSlot(provider, {
+      sessionType: "GROUP",
+      maxParticipants: 3,
+      startsInHours: 4,
+    });
+    const room = (await openRoom(slot.id, provider.token)).socket!;
+    expect((await room.next((m) => m.type === "slot")).seatsLeft).toBe(3);
+    const patched = await call("PATCH", `/api/slots/${slot.id}`, {
+      token: provider.token,
+      body: { maxParticipants: 6 },
+    });
+    expect(patched.status).toBe(200);
+    await room.next((m) => m.type === "slot" && m.seatsLeft === 6);
     room.close();
   });
 });
