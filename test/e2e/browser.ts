@@ -24,12 +24,19 @@ export async function launchBrowser(): Promise<Browser> {
 
 export async function newPage(
   browser: Browser,
-  options: { mobile?: boolean } = {},
+  options: {
+    mobile?: boolean;
+    timezoneId?: string;
+    storageState?: Awaited<ReturnType<BrowserContext["storageState"]>>;
+  } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     baseURL: APP,
-    timezoneId: "Europe/Berlin",
+    timezoneId: options.timezoneId ?? "Europe/Berlin",
+    locale: "en-US",
     viewport: options.mobile ? { width: 390, height: 844 } : { width: 1280, height: 900 },
+    ...(options.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    ...(options.storageState ? { storageState: options.storageState } : {}),
   });
   const page = await context.newPage();
   return { context, page };
@@ -42,4 +49,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 export function uniqueEmail(label: string): string {
   return `${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@e2e.test`;
+}
+
+/** Collects what a page logs as errors, so a test can show them when it fails. */
+export function watchConsole(page: Page, label: string): string[] {
+  const lines: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") lines.push(`[${label}] ${message.text()}`);
+  });
+  page.on("pageerror", (error) => lines.push(`[${label}] pageerror ${error.message}`));
+  return lines;
 }

@@ -1,0 +1,44 @@
+import { api } from "../api/endpoints";
+import { formatTime } from "../lib/format";
+import { usePolling, useResource } from "../lib/use-resource";
+import { Async, Empty } from "./ui";
+
+/** Who joined the video and when (GET /api/sessions/:id/attendance, teacher only). */
+export function AttendanceCard({
+  sessionId,
+  zone,
+  nameOf,
+  live,
+}: {
+  sessionId: string;
+  zone: string;
+  nameOf: (userId: string) => string;
+  live: boolean;
+}) {
+  const attendance = useResource(
+    () => api.attendance(sessionId).then((answer) => answer.entries),
+    [sessionId],
+  );
+  usePolling(() => void attendance.reload(), 5000, live);
+  return (
+    <section class="card" aria-labelledby="attendance-heading">
+      <h2 id="attendance-heading">Attendance</h2>
+      <Async resource={attendance} label="Loading attendance…">
+        {(entries) =>
+          entries.length === 0 ? (
+            <Empty>Nobody has joined the video yet.</Empty>
+          ) : (
+            <ul class="presence">
+              {entries.map((entry) => (
+                <li key={`${entry.userId}-${entry.joinedAt}`}>
+                  {nameOf(entry.userId)}: joined {formatTime(entry.joinedAt, zone)}
+                  {entry.leftAt ? `, left ${formatTime(entry.leftAt, zone)}` : ", still there"}
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Async>
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+/**
+ * The PaymentIntent's client secret of a booking, kept for this tab only (sessionStorage), so the
+ * payment page survives a reload. It is meant for the browser (Stripe.js uses it); the session
+ * token never goes to storage.
+ */
+export interface StoredPayment {
+  paymentIntentId: string;
+  clientSecret: string;
+}
+
+const key = (bookingId: string) => `lectern.payment.${bookingId}`;
+
+export function savePayment(bookingId: string, payment: StoredPayment): void {
+  try {
+    sessionStorage.setItem(key(bookingId), JSON.stringify(payment));
+  } catch {
+    // Storage unavailable (private mode): the in-memory copy below still serves this page load.
+  }
+  memory.set(bookingId, payment);
+}
+
+const memory = new Map<string, StoredPayment>();
+
+export function loadPayment(bookingId: string): StoredPayment | undefined {
+  const held = memory.get(bookingId);
+  if (held) return held;
+  try {
+    const raw = sessionStorage.getItem(key(bookingId));
+    if (!raw) return undefined;
+    const parsed = JSON.parse(raw) as Partial<StoredPayment>;
+    if (typeof parsed.clientSecret === "string" && typeof parsed.paymentIntentId === "string") {
+      return { clientSecret: parsed.clientSecret, paymentIntentId: parsed.paymentIntentId };
+    }
+  } catch {
+    // unreadable: treat as missing
+  }
+  return undefined;
+}

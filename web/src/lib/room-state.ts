@@ -1,0 +1,76 @@
+import type { ServerMessage, SessionEvent, SlotLiveStatus } from "../../../src/shared/protocol";
+
+/** The live room's state as pure data and a reducer over server frames (no DOM, unit-tested). */
+
+export type RoomStatus = "connecting" | "open" | "reconnecting";
+
+export interface ChatLine {
+  id: string;
+  senderId: string;
+  senderName: string;
+  text: string;
+  sentAt: string;
+}
+
+export type RoomEvent =
+  | (SessionEvent & { receivedAt: number })
+  | { type: "slot"; seatsLeft: number; status: SlotLiveStatus; receivedAt: number };
+
+export interface RoomState {
+  status: RoomStatus;
+  /** When the next reconnect attempt happens (while reconnecting). */
+  retryAt?: number;
+  chat: ChatLine[];
+  online: string[];
+  seats?: { seatsLeft: number; status: SlotLiveStatus };
+  /** Session events and seat changes heard since the page opened, oldest first. */
+  events: RoomEvent[];
+  /** The last error frame from the room (e.g. a chat message it refused). */
+  error?: string;
+}
+
+const MAX_BACKOFF_MS = 15_000;
+const MAX_EVENTS = 50;
+
+/** Delay before reconnect attempt `attempt` (0-based): 0.5 s doubling to 15 s, with jitter. */
+export function backoffMs(attempt: number, random = Math.random): number {
+  const base = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
+  return Math.round(base / 2 + random() * (base / 2));
+}
+
+/** Folds one server frame into the room state. */
+export function reduce(state: RoomState, message: ServerMessage): RoomState {
+  const receivedAt = Date.now();
+  switch (message.type) {
+    case "chat": {
+      if (state.chat.some((line) => line.id === message.id)) return state;
+      const { type: _type, ...line } = message;
+      const chat = [...state.chat, line].sort((a, b) => a.sentAt.localeCompare(b.sentAt));
+      return { ...state, chat };
+    }
+    case "presence":
+      return { ...state, online: message.online };
+    case "slot": {
+      // Status changes arrive as session events too; the log only notes seats that moved.
+      const changed = state.seats !== undefined && state.seats.seatsLeft !== message.seatsLeft;
+      const seats = { seatsLeft: message.seatsLeft, status: message.status };
+      const events = changed ? pushEvent(state.events, { ...message, receivedAt }) : state.events;
+      return { ...state, seats, events };
+    }
+    case "session:booked":
+    case "session:started":
+    case "session:ended":
+    case "session:cancelled":
+      return { ...state, events: pushEvent(state.events, { ...message, receivedAt }) };
+    case "error":
+      return { ...state, error: message.message };
+    case "pong":
+      return state;
+    default:
+      return state;
+  }
+}
+
+function pushEvent(events: RoomEvent[], event: RoomEvent): RoomEvent[] {
+  return [...events, event].slice(-MAX_EVENTS);
+}

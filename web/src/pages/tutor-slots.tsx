@@ -1,0 +1,159 @@
+import { useState } from "preact/hooks";
+import { useLocation, useRoute } from "preact-iso";
+import { api } from "../api/endpoints";
+import type { Slot } from "../api/types";
+import { Async, Badge, Empty, ErrorNotice, Page } from "../components/ui";
+import { useUser } from "../lib/auth";
+import { loadProviders } from "../lib/directory";
+import { errorCode } from "../lib/errors";
+import {
+  formatDateKey,
+  formatDuration,
+  formatMoney,
+  formatTime,
+  SESSION_TYPE_LABEL,
+  zoneLabel,
+} from "../lib/format";
+import { savePayment } from "../lib/payment-store";
+import { BOOKING_WINDOW_DAYS } from "../lib/slot-rules";
+import { usePolling, useResource } from "../lib/use-resource";
+import { dateKey } from "../lib/zoned-time";
+
+const DAY_MS = 86_400_000;
+const REFRESH_MS = 10_000;
+
+/** A tutor's bookable slots for the next 28 days, grouped by day in the student's zone. */
+export function TutorSlots() {
+  const user = useUser();
+  const { params } = useRoute();
+  const { route } = useLocation();
+  const providerId = params.providerId ?? "";
+  const zone = user.timezone;
+  const provider = useResource(
+    () => loadProviders().then((map) => map.get(providerId) ?? null),
+    [providerId],
+  );
+  const slots = useResource(async () => {
+    const now = Date.now();
+    const { slots: list } = await api.slots({
+      providerId,
+      from: new Date(now).toISOString(),
+      to: new Date(now + (BOOKING_WINDOW_DAYS + 1) * DAY_MS).toISOString(),
+    });
+    return list.filter((slot) => slot.status === "OPEN" || slot.status === "FULL");
+  }, [providerId]);
+  usePolling(() => void slots.reload(), REFRESH_MS);
+  const [booking, setBooking] = useState<string | undefined>(undefined);
+  const [errors, setErrors] = useState<Record<string, unknown>>({});
+
+  const book = async (slot: Slot) => {
+    setBooking(slot.id);
+    setErrors((current) => ({ ...current, [slot.id]: undefined }));
+    try {
+      const answer = await api.book(slot.id, crypto.randomUUID());
+      if (answer.payment.clientSecret && answer.payment.paymentIntentId) {
+        savePayment(answer.booking.id, {
+          clientSecret: answer.payment.clientSecret,
+          paymentIntentId: answer.payment.paymentIntentId,
+        });
+      }
+      route(`/bookings/${answer.booking.id}/pay`);
+    } catch (caught) {
+      setErrors((current) => ({ ...current, [slot.id]: caught }));
+      void slots.reload();
+    } finally {
+      setBooking(undefined);
+    }
+  };
+
+  const name = provider.data?.name ?? "Tutor";
+  return (
+    <Page
+      title={name}
+      heading={provider.data ? `Book ${provider.data.name}` : "Open times"}
+      intro={
+        <>
+          Times in your time zone, {zoneLabel(zone)}.{" "}
+          {provider.data && provider.data.timezone !== zone
+            ? `${provider.data.name} teaches from ${provider.data.timezone}.`
+            : ""}
+        </>
+      }
+      actions={
+        <a class="button secondary" href="/find">
+          All tutors
+        </a>
+      }
+    >
+      {provider.data?.bio && <p>{provider.data.bio}</p>}
+      {provider.data === null && <ErrorNotice>This tutor doesn't exist (any more).</ErrorNotice>}
+      <Async resource={slots} label="Loading open times…">
+        {(list) => {
+          if (list.length === 0)
+            return <Empty>No open times in the next {BOOKING_WINDOW_DAYS} days. Check back later.</Empty>;
+          const days = new Map<string, Slot[]>();
+          for (const slot of list) {
+            const key = dateKey(Date.parse(slot.startsAt), zone);
+            days.set(key, [...(days.get(key) ?? []), slot]);
+          }
+          return (
+            <div class="day-list">
+              {[...days].map(([day, daySlots]) => (
+                <section key={day} aria-labelledby={`d-${day}`} class="day-group">
+                  <h2 id={`d-${day}`}>{formatDateKey(day)}</h2>
+                  <ul class="bookable-list">
+                    {daySlots.map((slot) => {
+                      const full = slot.status === "FULL" || slot.seatsLeft === 0;
+                      const unpriced = slot.price.amount <= 0;
+                      const when = `${formatTime(slot.startsAt, zone)}–${formatTime(slot.endsAt, zone)}`;
+                      const error = errors[slot.id];
+                      return (
+                        <li key={slot.id} class="bookable">
+                          <div class="bookable-main">
+                            <span class="slot-time">{when}</span>
+                            <span class="slot-meta">
+                              {formatDuration(slot.durationMinutes)} · {SESSION_TYPE_LABEL[slot.sessionType]}
+                              {slot.sessionType === "GROUP" &&
+                                !full &&
+                                ` · ${slot.seatsLeft} of ${slot.maxParticipants} seats left`}
+                            </span>
+                          </div>
+                          <span class="price">
+                            {unpriced ? "" : formatMoney(slot.price.amount, slot.price.currency)}
+                          </span>
+                          {full ? (
+                            <Badge tone="warn">Full</Badge>
+                          ) : unpriced ? (
+                            <span class="hint">Not bookable yet</span>
+                          ) : (
+                            <button
+                              type="button"
+                              class="primary"
+                              disabled={booking !== undefined}
+                              aria-label={`Book ${formatDateKey(day, "day")} ${when}`}
+                              onClick={() => void book(slot)}
+                            >
+                              {booking === slot.id ? "Holding a seat…" : "Book"}
+                            </button>
+                          )}
+                          {error ? (
+                            <div class="bookable-error">
+                              <ErrorNotice error={error} />
+                              {errorCode(error) === "ALREADY_BOOKED" && (
+                                <a href="/bookings">Go to My bookings</a>
+                              )}
+                            </div>
+                          ) : null}
+                        </li>
+                      );
+                    })}
+                  </ul>
+                </section>
+              ))}
+            </div>
+          );
+        }}
+      </Async>
+    </Page>
+  );
+}
