@@ -242,6 +242,9 @@ export class SlotObject extends DurableObject<Env> {
           now,
         );
       });
+      if (error instanceof PaymentError && error.kind === "invalid") {
+        return fail("SLOT_NOT_BOOKABLE", `The payment provider refused this booking: ${message}`);
+      }
       return fail(
         "PAYMENT_PROVIDER_ERROR",
         "The payment provider is unavailable; no seat was kept. Try again shortly.",
@@ -320,6 +323,8 @@ export class SlotObject extends DurableObject<Env> {
       return ok("refunding");
     });
     await this.settle();
+    const studentId = this.store.hold(bookingId)?.studentId;
+    if (outcome.ok && studentId) this.evictIfSeatless(studentId);
     return outcome;
   }
 
@@ -336,6 +341,8 @@ export class SlotObject extends DurableObject<Env> {
       this.store.enqueue("record_refund", bookingId, { refundId, amount }, now);
     });
     await this.settle();
+    const studentId = this.store.hold(bookingId)?.studentId;
+    if (studentId) this.evictIfSeatless(studentId);
   }
 
   /** The provider changed the slot's size (only possible while nobody holds a seat): recount for the room. */
@@ -364,7 +371,14 @@ export class SlotObject extends DurableObject<Env> {
         if (hold.status === "HELD") {
           this.store.setStatus(hold.bookingId, "CANCELLED");
           this.store.enqueue("release", hold.bookingId, { status: "CANCELLED" }, now);
-        } else if (hold.status === "CAPTURING" || hold.status === "CONFIRMED") {
+        } else if (hold.status === "CAPTURING") {
+          // Not captured yet: release the authorization. Should the capture have landed already,
+          // its succeeded webhook finds the seat gone and refunds.
+          const intentId = this.store.hold(hold.bookingId)?.paymentIntentId;
+          this.store.setStatus(hold.bookingId, "CANCELLED");
+          this.store.enqueue("withdraw", hold.bookingId, {}, now);
+          if (intentId) this.store.enqueue("cancel_intent", hold.bookingId, { intentId }, now);
+        } else if (hold.status === "CONFIRMED") {
           this.store.setStatus(hold.bookingId, "CANCELLED");
           this.store.enqueue("withdraw", hold.bookingId, {}, now);
           this.store.enqueue(
@@ -378,6 +392,8 @@ export class SlotObject extends DurableObject<Env> {
     });
     await this.settle();
     this.broadcast(event);
+    for (const studentId of new Set(this.store.holds().map((h) => h.studentId)))
+      this.evictIfSeatless(studentId);
   }
 
   /** Cron safety net for a booking stuck past its hold: ask Stripe what really happened. */
@@ -478,6 +494,11 @@ export class SlotObject extends DurableObject<Env> {
         return;
       case "capture": {
         const intentId = String(payload.intentId);
+        if (this.store.hold(bookingId)?.status !== "CAPTURING") {
+          // The seat went away while the capture waited (e.g. the instructor cancelled): release.
+          await this.cancelIntent(intentId);
+          return;
+        }
         await markAuthorized(d1, bookingId, now);
         try {
           await this.payments.capture(intentId, bookingId);
@@ -645,10 +666,10 @@ export class SlotObject extends DurableObject<Env> {
     }
   }
 
-  private broadcast(message: ServerMessage, except?: WebSocket): void {
+  private broadcast(message: ServerMessage, except: readonly WebSocket[] = []): void {
     const text = JSON.stringify(message);
     for (const ws of this.ctx.getWebSockets()) {
-      if (ws === except) continue;
+      if (except.includes(ws)) continue;
       try {
         ws.send(text);
       } catch {
@@ -658,14 +679,28 @@ export class SlotObject extends DurableObject<Env> {
   }
 
   /** Who is online, rebuilt from the sockets themselves, so it survives hibernation. */
-  private broadcastPresence(leaving?: WebSocket): void {
+  private broadcastPresence(...leaving: WebSocket[]): void {
     const online = new Set<string>();
     for (const ws of this.ctx.getWebSockets()) {
-      if (ws === leaving || ws.readyState !== WebSocket.OPEN) continue;
+      if (leaving.includes(ws) || ws.readyState !== WebSocket.OPEN) continue;
       const info = ws.deserializeAttachment() as SocketInfo | null;
       if (info) online.add(info.userId);
     }
     this.broadcast({ type: "presence", online: [...online].sort() }, leaving);
+  }
+
+  /** The room is for confirmed students: one whose seat was withdrawn is disconnected. */
+  private evictIfSeatless(studentId: string): void {
+    if (this.store.holds().some((h) => h.studentId === studentId && h.status === "CONFIRMED")) return;
+    const leaving = this.ctx.getWebSockets(studentId);
+    for (const ws of leaving) {
+      try {
+        ws.close(4403, "Your seat in this lesson was cancelled.");
+      } catch {
+        // already closed
+      }
+    }
+    if (leaving.length > 0) this.broadcastPresence(...leaving);
   }
 
   private seatsLeft(): number {

@@ -1,4 +1,5 @@
 import { RtcRole, RtcTokenBuilder } from "agora-token";
+import type { RtcCredentials } from "../shared/api-types";
 
 /**
  * Development defaults so tokens can be made without an Agora project. They are not a real
@@ -10,13 +11,7 @@ export const DEV_AGORA_APP_CERTIFICATE = "fedcba9876543210fedcba9876543210";
 /** Agora caps RTC tokens at 24 hours. */
 const MAX_TOKEN_SECONDS = 24 * 60 * 60;
 
-export interface RtcCredentials {
-  appId: string;
-  channelName: string;
-  uid: number;
-  token: string;
-  expiresAt: string;
-}
+export type { RtcCredentials };
 
 export function agoraConfig(env: Env): { appId: string; certificate: string } {
   return {

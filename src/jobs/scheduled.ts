@@ -13,6 +13,7 @@ export async function runScheduled(cron: string, deps: Deps): Promise<Record<str
   const report: Record<string, unknown> = {};
   if (cron === DAILY_CRON || cron === FREQUENT_CRON) {
     report.reconciled = await reconcileStuckBookings(deps);
+    report.cancellationsFinished = await finishCancelledSessions(deps);
     report.removedSlots = await removeExpiredUnbookedSlots(deps);
     report.notifications = await runNotifications(deps);
   }
@@ -33,4 +34,23 @@ export async function reconcileStuckBookings(deps: Deps): Promise<Record<string,
     }
   }
   return outcomes;
+}
+
+/**
+ * A cancelled session whose slot object never heard of the cancellation (the call failed after
+ * D1 was updated) still has active bookings: finish it, refunds included. Idempotent.
+ */
+export async function finishCancelledSessions(deps: Deps): Promise<number> {
+  const { results } = await deps.d1
+    .prepare(
+      `SELECT DISTINCT ts.id AS sessionId, ts.slot_id AS slotId
+         FROM teaching_sessions ts JOIN bookings b ON b.slot_id = ts.slot_id
+        WHERE ts.status = 'CANCELLED' AND b.status IN ('PENDING_PAYMENT', 'CONFIRMED')
+        LIMIT 50`,
+    )
+    .all<{ sessionId: string; slotId: string }>();
+  for (const row of results) {
+    await slotObject(deps.env, row.slotId).cancelAll({ type: "session:cancelled", sessionId: row.sessionId });
+  }
+  return results.length;
 }

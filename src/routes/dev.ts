@@ -11,9 +11,12 @@ import { DAILY_CRON, FREQUENT_CRON, runScheduled } from "../jobs/scheduled";
  */
 export const devRoutes = new Hono<AppEnv>().post(
   "/cron",
+  async (c, next) => {
+    if (c.env.DEV_ROUTES !== "on") throw new AppError("NOT_FOUND", "No route for POST /api/dev/cron.");
+    await next();
+  },
   validate("query", z.object({ cron: z.enum([FREQUENT_CRON, DAILY_CRON]).default(FREQUENT_CRON) })),
   async (c) => {
-    if (c.env.DEV_ROUTES !== "on") throw new AppError("NOT_FOUND", "No route for POST /api/dev/cron.");
     return c.json(await runScheduled(c.req.valid("query").cron, c.get("deps")), 200);
   },
 );

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AppError } from "../domain/errors";
+import { CHARGE_CURRENCIES } from "../domain/money";
 import type { AppEnv } from "../http/context";
 import { currentUser, requireUser } from "../http/middleware/auth";
 import { timeZone } from "../http/schemas";
@@ -14,11 +15,13 @@ const profileBody = z.object({
     .number()
     .int()
     .min(1, "must be at least 1 minor unit")
-    .max(100_000_000, "must be at most 100000000 minor units"),
+    // An 8-hour slot must stay within Stripe's largest charge (99,999,999 minor units).
+    .max(12_000_000, "must be at most 12000000 minor units"),
   currency: z
     .string()
     .regex(/^[A-Za-z]{3}$/, "must be a three-letter ISO currency code such as usd")
-    .transform((value) => value.toLowerCase()),
+    .transform((value) => value.toLowerCase())
+    .refine((value) => CHARGE_CURRENCIES.has(value), "is not a currency Lectern can charge in"),
   bio: z.string().max(2000).optional(),
 });
 

@@ -8,6 +8,7 @@ import { DAY_MS } from "../domain/slot-rules";
 import type { AuthUser, Role } from "../http/context";
 import { DECOY_HASH, hashPassword, verifyPassword } from "../security/password";
 import { hashSessionToken, newSessionToken } from "../security/session-token";
+import type { ProviderProfile, ProviderSummary } from "../shared/api-types";
 
 export const SESSION_TTL_MS = 30 * DAY_MS;
 
@@ -89,13 +90,7 @@ export async function findUserBySessionToken(deps: Deps, token: string): Promise
   return row ? toAuthUser(row.user) : undefined;
 }
 
-export interface ProviderProfile {
-  userId: string;
-  hourlyRate: number;
-  currency: string;
-  bio: string | null;
-  updatedAt: string;
-}
+export type { ProviderProfile };
 
 export function toProviderProfile(row: ProviderProfileRow): ProviderProfile {
   return {
@@ -149,14 +144,7 @@ export async function saveProviderProfile(
   return toProviderProfile(row);
 }
 
-export interface ProviderSummary {
-  id: string;
-  name: string;
-  timezone: string;
-  hourlyRate: number | null;
-  currency: string | null;
-  bio: string | null;
-}
+export type { ProviderSummary };
 
 /** Providers students can browse; contact details stay private. */
 export async function listProviders(deps: Deps): Promise<ProviderSummary[]> {

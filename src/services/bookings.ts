@@ -11,23 +11,12 @@ import {
 } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
+import { MIN_CHARGE_MINOR_UNITS } from "../domain/money";
 import type { AuthUser } from "../http/context";
+import type { Booking, BookingAnswer } from "../shared/api-types";
 import { findSlotRow } from "./slots";
 
-export interface Booking {
-  id: string;
-  slotId: string;
-  studentId: string;
-  status: BookingRow["status"];
-  amount: number;
-  currency: string;
-  holdExpiresAt: string;
-  paymentIntentId: string | null;
-  lastPaymentError?: string;
-  sessionId?: string;
-  /** Where the money stands (extension): REQUIRES_PAYMENT … REFUND_PENDING, REFUNDED. */
-  paymentStatus?: PaymentRow["status"];
-}
+export type { Booking };
 
 export function toBooking(row: BookingRow, payment?: Pick<PaymentRow, "status"> | null): Booking {
   return {
@@ -83,10 +72,7 @@ export async function listMyBookings(deps: Deps, user: AuthUser): Promise<Bookin
   return rows.map((row) => toBooking(row.booking, row.payment));
 }
 
-export interface BookingAnswer {
-  booking: Booking;
-  payment: { paymentIntentId: string | null; clientSecret: string | null };
-}
+export type { BookingAnswer };
 
 /**
  * Books a seat: the slot's object decides and holds it, writes the pending booking and creates
@@ -120,6 +106,12 @@ export async function bookSlot(
     throw new AppError(
       "SLOT_NOT_BOOKABLE",
       "The provider has not set an hourly rate yet, so this slot cannot be paid for.",
+    );
+  }
+  if (slot.priceAmount < MIN_CHARGE_MINOR_UNITS) {
+    throw new AppError(
+      "SLOT_NOT_BOOKABLE",
+      "This slot's price is below the smallest amount that can be charged by card.",
     );
   }
   const result = await slotObject(deps.env, slotId).book({

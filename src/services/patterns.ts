@@ -14,6 +14,7 @@ import {
 } from "../domain/patterns";
 import { MINUTE_MS, resolveCapacity, type SessionType } from "../domain/slot-rules";
 import type { AuthUser } from "../http/context";
+import type { Pattern } from "../shared/api-types";
 import { currentPricing, insertSlotIfFree, newSlotRow, type Slot, toSlot } from "./slots";
 
 export interface PatternInput extends PatternShape {
@@ -21,18 +22,7 @@ export interface PatternInput extends PatternShape {
   maxParticipants?: number | undefined;
 }
 
-export interface Pattern {
-  id: string;
-  providerId: string;
-  timezone: string;
-  weekly: WeeklyStart[];
-  durationMinutes: number;
-  sessionType: SessionType;
-  maxParticipants: number;
-  startsOn: string | null;
-  endsOn: string | null;
-  createdAt: string;
-}
+export type { Pattern };
 
 export function toPattern(row: PatternRow): Pattern {
   return {

@@ -15,20 +15,9 @@ import { AppError } from "../domain/errors";
 import { newId } from "../domain/ids";
 import { decideEnd, decideJoin, decideStart, TOKEN_GRACE_MS } from "../domain/session-rules";
 import type { AuthUser } from "../http/context";
+import type { Session } from "../shared/api-types";
 
-export interface SessionView {
-  id: string;
-  slotId: string;
-  providerId: string;
-  status: TeachingSessionRow["status"];
-  channelName: string;
-  startedAt?: string;
-  endedAt?: string;
-  participants: { userId: string; status: "CONFIRMED" | "CANCELLED" }[];
-  /** Extension: when the lesson is planned. */
-  startsAt: string;
-  endsAt: string;
-}
+export type SessionView = Session;
 
 interface Loaded {
   session: TeachingSessionRow;

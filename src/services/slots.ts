@@ -17,22 +17,10 @@ import {
   type SlotStatus,
 } from "../domain/slot-rules";
 import type { AuthUser } from "../http/context";
+import type { Slot } from "../shared/api-types";
 import { getProviderProfile } from "./accounts";
 
-export interface Slot {
-  id: string;
-  providerId: string;
-  startsAt: string;
-  endsAt: string;
-  durationMinutes: number;
-  sessionType: SessionType;
-  maxParticipants: number;
-  seatsTaken: number;
-  seatsLeft: number;
-  price: { amount: number; currency: string };
-  status: SlotStatus;
-  patternId?: string;
-}
+export type { Slot };
 
 export function toSlot(row: SlotRow): Slot {
   return {

@@ -23,7 +23,6 @@ export async function openRoom(
   );
   if (!response.webSocket) return { status: response.status, body: await response.json() };
   const ws = response.webSocket;
-  ws.accept();
   const messages: any[] = [];
   const waiters: { match: (m: any) => boolean; resolve: (m: any) => void }[] = [];
   ws.addEventListener("message", (event) => {
@@ -36,6 +35,8 @@ export async function openRoom(
       }
     }
   });
+  // Listen before accepting, so the history the room sends on connect cannot slip past.
+  ws.accept();
   const socket: TestSocket = {
     ws,
     messages,

@@ -113,3 +113,23 @@ describe("PATCH /api/me", () => {
     expect((await call("PATCH", "/api/me", { body: { name: "x" } })).status).toBe(401);
   });
 });
+
+describe("prices Stripe can charge", () => {
+  it("refuses unknown currencies and rates that would exceed Stripe's largest charge", async () => {
+    const provider = await registerProvider();
+    const put = (body: unknown) => call("PUT", "/api/me/provider-profile", { token: provider.token, body });
+    expect((await put({ hourlyRate: 6000, currency: "zzz" })).status).toBe(400);
+    expect((await put({ hourlyRate: 12_000_001, currency: "usd" })).status).toBe(400);
+    expect((await put({ hourlyRate: 12_000_000, currency: "EUR" })).body.currency).toBe("eur");
+  });
+
+  it("returns 409 SLOT_NOT_BOOKABLE for a price below the smallest card charge", async () => {
+    const provider = await registerProvider(100);
+    const slot = await createOpenSlot(provider, { durationMinutes: 15, startsInHours: 3 });
+    expect(slot.price.amount).toBe(25);
+    const student = await registerUser("student");
+    const res = await call("POST", `/api/slots/${slot.id}/bookings`, { token: student.token });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe("SLOT_NOT_BOOKABLE");
+  });
+});

@@ -3,9 +3,12 @@ import { AccessToken2 } from "agora-token/src/AccessToken2";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
 import { agoraUid, DEV_AGORA_APP_CERTIFICATE, DEV_AGORA_APP_ID } from "../../src/adapters/agora-video";
+import { buildDeps } from "../../src/deps";
+import { finishCancelledSessions } from "../../src/jobs/scheduled";
 import { call, registerProvider, registerUser } from "../helpers/api";
 import { bookAndPay, confirmedSession, createOpenSlot } from "../helpers/bookings";
-import { installStripeStandin } from "../helpers/stripe";
+import { openRoom } from "../helpers/sockets";
+import { confirmWithCard, deliverAll, installStripeStandin } from "../helpers/stripe";
 
 let standin: StripeStandin;
 beforeEach(() => {
@@ -230,5 +233,79 @@ describe("joining", () => {
     expect((await post(`/api/sessions/${sessionId}/join`, outsider.token)).status).toBe(403);
     expect((await post(`/api/sessions/${sessionId}/leave`, outsider.token)).status).toBe(403);
     expect((await call("GET", "/api/sessions/ses_missing", { token: provider.token })).status).toBe(404);
+  });
+});
+
+describe("cancellation repair", () => {
+  it("finishes refunds for a cancelled session whose slot object never heard of it (cron)", async () => {
+    const { provider, students, sessionId, slot, bookings } = await confirmedSession(standin);
+    // D1 says cancelled, as after a cancel whose call to the slot object failed.
+    await env.DB.prepare("UPDATE teaching_sessions SET status = 'CANCELLED' WHERE id = ?")
+      .bind(sessionId)
+      .run();
+    await env.DB.prepare("UPDATE slots SET status = 'CANCELLED' WHERE id = ?").bind(slot.id).run();
+    expect(
+      (await call("GET", `/api/bookings/${bookings[0].id}`, { token: students[0]!.token })).body.status,
+    ).toBe("CONFIRMED");
+    expect(await finishCancelledSessions(buildDeps(env))).toBe(1);
+    const after = await call("GET", `/api/bookings/${bookings[0].id}`, { token: students[0]!.token });
+    expect(after.body).toMatchObject({ status: "CANCELLED", paymentStatus: "REFUNDED" });
+    expect(await finishCancelledSessions(buildDeps(env))).toBe(0);
+    expect((await call("GET", `/api/sessions/${sessionId}`, { token: provider.token })).body.status).toBe(
+      "CANCELLED",
+    );
+  });
+});
+
+describe("instructor cancel while a capture is pending", () => {
+  it("releases the authorization instead of capturing it: no charge, no refund", async () => {
+    const { provider, sessionId, slot } = await confirmedSession(standin, {
+      sessionType: "GROUP",
+      maxParticipants: 3,
+    });
+    const late = await registerUser("student");
+    const booked = await call("POST", `/api/slots/${slot.id}/bookings`, { token: late.token });
+    const intentId = booked.body.payment.paymentIntentId as string;
+    // The capture call fails once, so the hold stays CAPTURING with the capture queued.
+    standin.injectFailure({
+      method: "POST",
+      path: "/v1/payment_intents/*/capture",
+      times: 1,
+      shouldRetry: false,
+    });
+    expect((await confirmWithCard(standin, intentId)).status).toBe(200);
+    await deliverAll(standin);
+    expect(standin.store.paymentIntents.get(intentId)?.status).toBe("requires_capture");
+
+    expect((await post(`/api/sessions/${sessionId}/cancel`, provider.token)).status).toBe(200);
+    const stub = env.SLOT.get(env.SLOT.idFromName(slot.id));
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE outbox SET due_at = 0");
+    });
+    await runDurableObjectAlarm(stub);
+    await deliverAll(standin);
+
+    const intent = standin.store.paymentIntents.get(intentId);
+    expect(intent?.status).toBe("canceled");
+    expect(intent?.amount_received).toBe(0);
+    expect([...standin.store.refunds.values()].filter((r) => r.payment_intent === intentId)).toHaveLength(0);
+    const view = await call("GET", `/api/bookings/${booked.body.booking.id}`, { token: late.token });
+    expect(view.body.status).toBe("CANCELLED");
+  });
+});
+
+describe("the live room after a seat is withdrawn", () => {
+  it("disconnects a student who cancels their confirmed seat", async () => {
+    const { students, slot, bookings } = await confirmedSession(standin);
+    const socket = (await openRoom(slot.id, students[0]!.token)).socket!;
+    await socket.next((m) => m.type === "slot");
+    const closed = new Promise<number>((resolve) =>
+      socket.ws.addEventListener("close", (e) => resolve(e.code)),
+    );
+    expect((await post(`/api/bookings/${bookings[0].id}/cancel`, students[0]!.token)).body.status).toBe(
+      "CANCELLED",
+    );
+    expect(await closed).toBe(4403);
+    expect((await openRoom(slot.id, students[0]!.token)).status).toBe(403);
   });
 });

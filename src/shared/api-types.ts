@@ -1,0 +1,202 @@
+/**
+ * The API's JSON shapes (API.md plus extensions), shared by the worker and the SPA. The worker's
+ * services declare their answers with these types, so a change on either side that breaks the
+ * contract fails the typecheck of both (`tsc -p tsconfig.json` and `-p tsconfig.web.json`).
+ * Pure types only: no imports, so the browser build can read it.
+ */
+
+export type Role = "provider" | "student";
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  timezone: string;
+}
+
+export interface ProviderProfile {
+  userId: string;
+  hourlyRate: number;
+  currency: string;
+  bio: string | null;
+  updatedAt: string;
+}
+
+export interface ProviderSummary {
+  id: string;
+  name: string;
+  timezone: string;
+  hourlyRate: number | null;
+  currency: string | null;
+  bio: string | null;
+}
+
+export type SessionType = "ONE_TO_ONE" | "GROUP";
+export type SlotStatus = "OPEN" | "FULL" | "CANCELLED" | "IN_PROGRESS" | "COMPLETED";
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface Slot {
+  id: string;
+  providerId: string;
+  startsAt: string;
+  endsAt: string;
+  durationMinutes: number;
+  sessionType: SessionType;
+  maxParticipants: number;
+  seatsTaken: number;
+  seatsLeft: number;
+  price: Money;
+  status: SlotStatus;
+  patternId?: string;
+}
+
+export interface SlotInput {
+  startsAt: string;
+  durationMinutes: number;
+  sessionType: SessionType;
+  maxParticipants?: number;
+}
+
+export interface WeeklyStart {
+  weekday: number;
+  startTime: string;
+}
+
+export interface PatternInput {
+  timezone: string;
+  weekly: WeeklyStart[];
+  durationMinutes: number;
+  sessionType: SessionType;
+  maxParticipants?: number;
+  startsOn?: string;
+  endsOn?: string;
+}
+
+export interface Pattern extends Required<Omit<PatternInput, "startsOn" | "endsOn">> {
+  id: string;
+  providerId: string;
+  startsOn: string | null;
+  endsOn: string | null;
+  createdAt: string;
+}
+
+export interface Skipped {
+  startsAt: string;
+  reason: string;
+}
+
+export interface PatternPreview {
+  slots: { startsAt: string; endsAt: string }[];
+  skipped: Skipped[];
+}
+
+export type BookingStatus = "PENDING_PAYMENT" | "CONFIRMED" | "EXPIRED" | "CANCELLED";
+export type PaymentStatus =
+  | "REQUIRES_PAYMENT"
+  | "AUTHORIZED"
+  | "SUCCEEDED"
+  | "CANCELED"
+  | "REFUND_PENDING"
+  | "REFUNDED";
+
+export interface Booking {
+  id: string;
+  slotId: string;
+  studentId: string;
+  status: BookingStatus;
+  amount: number;
+  currency: string;
+  holdExpiresAt: string;
+  paymentIntentId: string | null;
+  lastPaymentError?: string;
+  sessionId?: string;
+  paymentStatus?: PaymentStatus;
+}
+
+export interface SlotBooking extends Booking {
+  student: { id: string; name: string };
+}
+
+export interface BookingAnswer {
+  booking: Booking;
+  payment: { paymentIntentId: string | null; clientSecret: string | null };
+}
+
+export type SessionStatus = "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
+
+export interface Session {
+  id: string;
+  slotId: string;
+  providerId: string;
+  status: SessionStatus;
+  channelName: string;
+  startedAt?: string;
+  endedAt?: string;
+  participants: { userId: string; status: "CONFIRMED" | "CANCELLED" }[];
+  startsAt: string;
+  endsAt: string;
+}
+
+export interface RtcCredentials {
+  appId: string;
+  channelName: string;
+  uid: number;
+  token: string;
+  expiresAt: string;
+}
+
+export interface Attendance {
+  userId: string;
+  joinedAt: string;
+  leftAt: string | null;
+}
+
+export interface Message {
+  id: string;
+  senderId: string;
+  text: string;
+  sentAt: string;
+}
+
+export interface Conversation {
+  id: string;
+  memberIds: [string, string];
+  members: { id: string; name: string; role: Role }[];
+  lastMessage?: Message;
+}
+
+export interface Notification {
+  id: string;
+  kind: string;
+  subject: string;
+  text: string;
+  status: string;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export interface AppConfig {
+  payments: { mode: "standin" | "stripe"; publishableKey: string; standinUrl?: string };
+  video: { agoraAppId: string };
+}
+
+export interface LiveAvailability {
+  slotId: string;
+  seatsTaken: number;
+  seatsLeft: number;
+}
+
+/** Every error body: `{error: {code, message, details?}}`. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
