@@ -15,7 +15,7 @@ import { AppError } from "../domain/errors";
 import { newId } from "../domain/ids";
 import { decideEnd, decideJoin, decideStart, TOKEN_GRACE_MS } from "../domain/session-rules";
 import type { AuthUser } from "../http/context";
-import type { Session } from "../shared/api-types";
+import type { Attendance, Session } from "../shared/api-types";
 
 export type SessionView = Session;
 
@@ -247,9 +247,11 @@ export async function listAttendance(deps: Deps, user: AuthUser, id: string) {
     .from(attendance)
     .where(eq(attendance.sessionId, id))
     .orderBy(asc(attendance.joinedAt), asc(attendance.id));
-  return rows.map((row) => ({
-    userId: row.userId,
-    joinedAt: iso(row.joinedAt),
-    leftAt: iso(row.leftAt) ?? null,
-  }));
+  return rows.map(
+    (row): Attendance => ({
+      userId: row.userId,
+      joinedAt: new Date(row.joinedAt).toISOString(),
+      leftAt: iso(row.leftAt) ?? null,
+    }),
+  );
 }

@@ -1,4 +1,6 @@
-import { request } from "./http";
+import { type ClientResponse, hc } from "hono/client";
+import type { AppType } from "../../../.types/src/app";
+import { settle } from "./http";
 import type {
   AppConfig,
   Attendance,
@@ -22,77 +24,98 @@ import type {
   User,
 } from "./types";
 
-const enc = encodeURIComponent;
+/**
+ * The worker's routes, typed from the worker itself: `npm run build` emits declarations of
+ * src/app.ts into .types/ and `hc<AppType>` reads the request and response shapes from them.
+ */
+const client = hc<AppType>("/");
+const api_ = client.api;
 
-function query(params: Record<string, string | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, value);
-  const text = search.toString();
-  return text ? `?${text}` : "";
+/** Resolves to the route's typed JSON answer, or throws an ApiError with the API's code. */
+function call<T>(pending: Promise<ClientResponse<T, number, "json">>, quiet401 = false): Promise<T> {
+  return settle<T>(pending as unknown as Promise<Response>, quiet401);
 }
 
-/** One function per API call; see /work/shared/API.md. */
+function noContent(pending: Promise<ClientResponse<unknown, number, string>>): Promise<void> {
+  return settle<void>(pending as unknown as Promise<Response>);
+}
+
+/** One function per API call; the annotations check the worker's answers against src/shared/api-types.ts. */
 export const api = {
-  config: () => request<AppConfig>("GET", "/config"),
+  config: (): Promise<AppConfig> => call(api_.config.$get()),
 
-  register: (body: { email: string; password: string; name: string; role: User["role"]; timezone: string }) =>
-    request<{ user: User }>("POST", "/auth/register", { body }),
-  login: (body: { email: string; password: string }) =>
-    request<{ user: User }>("POST", "/auth/login", { body }),
-  logout: () => request<void>("POST", "/auth/logout"),
-  me: () => request<User>("GET", "/me", { quiet401: true }),
-  updateMe: (body: { name?: string; timezone?: string }) => request<User>("PATCH", "/me", { body }),
+  register: (body: {
+    email: string;
+    password: string;
+    name: string;
+    role: User["role"];
+    timezone: string;
+  }): Promise<{ user: User }> => call(api_.auth.register.$post({ json: body })),
+  login: (body: { email: string; password: string }): Promise<{ user: User }> =>
+    call(api_.auth.login.$post({ json: body })),
+  logout: () => noContent(api_.auth.logout.$post()),
+  me: (): Promise<User> => call(api_.me.$get(), true),
+  updateMe: (body: { name?: string; timezone?: string }): Promise<User> =>
+    call(api_.me.$patch({ json: body })),
 
-  providerProfile: () => request<ProviderProfile>("GET", "/me/provider-profile"),
-  saveProviderProfile: (body: { hourlyRate: number; currency: string; bio?: string }) =>
-    request<ProviderProfile>("PUT", "/me/provider-profile", { body }),
-  providers: () => request<{ providers: ProviderSummary[] }>("GET", "/providers"),
+  providerProfile: (): Promise<ProviderProfile> => call(api_.me["provider-profile"].$get()),
+  saveProviderProfile: (body: {
+    hourlyRate: number;
+    currency: string;
+    bio?: string;
+  }): Promise<ProviderProfile> => call(api_.me["provider-profile"].$put({ json: body })),
+  providers: (): Promise<{ providers: ProviderSummary[] }> => call(api_.providers.$get()),
 
-  slots: (filter: { providerId?: string; from?: string; to?: string }) =>
-    request<{ slots: Slot[] }>("GET", `/slots${query(filter)}`),
-  slot: (id: string) => request<Slot>("GET", `/slots/${enc(id)}`),
-  createSlot: (body: SlotInput) => request<Slot>("POST", "/slots", { body }),
-  updateSlot: (id: string, body: Partial<SlotInput>) => request<Slot>("PATCH", `/slots/${enc(id)}`, { body }),
-  deleteSlot: (id: string) => request<void>("DELETE", `/slots/${enc(id)}`),
-  slotBookings: (id: string) => request<{ bookings: SlotBooking[] }>("GET", `/slots/${enc(id)}/bookings`),
-  availability: (id: string) => request<LiveAvailability>("GET", `/slots/${enc(id)}/availability`),
+  slots: (filter: { providerId?: string; from?: string; to?: string }): Promise<{ slots: Slot[] }> =>
+    call(api_.slots.$get({ query: filter })),
+  slot: (id: string): Promise<Slot> => call(api_.slots[":id"].$get({ param: { id } })),
+  createSlot: (body: SlotInput): Promise<Slot> => call(api_.slots.$post({ json: body })),
+  updateSlot: (id: string, body: Partial<SlotInput>): Promise<Slot> =>
+    call(api_.slots[":id"].$patch({ param: { id }, json: body })),
+  deleteSlot: (id: string) => noContent(api_.slots[":id"].$delete({ param: { id } })),
+  slotBookings: (id: string): Promise<{ bookings: SlotBooking[] }> =>
+    call(api_.slots[":id"].bookings.$get({ param: { id } })),
+  availability: (id: string): Promise<LiveAvailability> =>
+    call(api_.slots[":id"].availability.$get({ param: { id } })),
 
-  patterns: () => request<{ patterns: Pattern[] }>("GET", "/availability-patterns"),
-  previewPattern: (body: PatternInput) =>
-    request<PatternPreview>("POST", "/availability-patterns/preview", { body }),
-  createPattern: (body: PatternInput) =>
-    request<{ pattern: Pattern; createdSlots: Slot[]; skipped: Skipped[] }>(
-      "POST",
-      "/availability-patterns",
-      {
-        body,
-      },
+  patterns: (): Promise<{ patterns: Pattern[] }> => call(api_["availability-patterns"].$get()),
+  previewPattern: (body: PatternInput): Promise<PatternPreview> =>
+    call(api_["availability-patterns"].preview.$post({ json: body })),
+  createPattern: (
+    body: PatternInput,
+  ): Promise<{ pattern: Pattern; createdSlots: Slot[]; skipped: Skipped[] }> =>
+    call(api_["availability-patterns"].$post({ json: body })),
+  deletePattern: (id: string) => noContent(api_["availability-patterns"][":id"].$delete({ param: { id } })),
+
+  book: (slotId: string, idempotencyKey: string): Promise<BookingAnswer> =>
+    call(
+      api_.slots[":id"].bookings.$post({
+        param: { id: slotId },
+        header: { "idempotency-key": idempotencyKey },
+      }),
     ),
-  deletePattern: (id: string) => request<void>("DELETE", `/availability-patterns/${enc(id)}`),
+  booking: (id: string): Promise<Booking> => call(api_.bookings[":id"].$get({ param: { id } })),
+  myBookings: (): Promise<{ bookings: Booking[] }> => call(api_.me.bookings.$get()),
+  cancelBooking: (id: string): Promise<Booking> => call(api_.bookings[":id"].cancel.$post({ param: { id } })),
 
-  book: (slotId: string, idempotencyKey: string) =>
-    request<BookingAnswer>("POST", `/slots/${enc(slotId)}/bookings`, {
-      headers: { "idempotency-key": idempotencyKey },
-    }),
-  booking: (id: string) => request<Booking>("GET", `/bookings/${enc(id)}`),
-  myBookings: () => request<{ bookings: Booking[] }>("GET", "/me/bookings"),
-  cancelBooking: (id: string) => request<Booking>("POST", `/bookings/${enc(id)}/cancel`),
+  session: (id: string): Promise<Session> => call(api_.sessions[":id"].$get({ param: { id } })),
+  mySessions: (): Promise<{ sessions: Session[] }> => call(api_.me.sessions.$get()),
+  startSession: (id: string): Promise<Session> => call(api_.sessions[":id"].start.$post({ param: { id } })),
+  endSession: (id: string): Promise<Session> => call(api_.sessions[":id"].end.$post({ param: { id } })),
+  cancelSession: (id: string): Promise<Session> => call(api_.sessions[":id"].cancel.$post({ param: { id } })),
+  joinSession: (id: string): Promise<RtcCredentials> =>
+    call(api_.sessions[":id"].join.$post({ param: { id } })),
+  leaveSession: (id: string) => noContent(api_.sessions[":id"].leave.$post({ param: { id } })),
+  attendance: (id: string): Promise<{ entries: Attendance[] }> =>
+    call(api_.sessions[":id"].attendance.$get({ param: { id } })),
 
-  session: (id: string) => request<Session>("GET", `/sessions/${enc(id)}`),
-  mySessions: () => request<{ sessions: Session[] }>("GET", "/me/sessions"),
-  startSession: (id: string) => request<Session>("POST", `/sessions/${enc(id)}/start`),
-  endSession: (id: string) => request<Session>("POST", `/sessions/${enc(id)}/end`),
-  cancelSession: (id: string) => request<Session>("POST", `/sessions/${enc(id)}/cancel`),
-  joinSession: (id: string) => request<RtcCredentials>("POST", `/sessions/${enc(id)}/join`),
-  leaveSession: (id: string) => request<void>("POST", `/sessions/${enc(id)}/leave`),
-  attendance: (id: string) => request<{ entries: Attendance[] }>("GET", `/sessions/${enc(id)}/attendance`),
+  conversations: (): Promise<{ conversations: Conversation[] }> => call(api_.conversations.$get()),
+  messages: (id: string): Promise<{ messages: Message[] }> =>
+    call(api_.conversations[":id"].messages.$get({ param: { id }, query: {} })),
+  sendMessage: (id: string, text: string): Promise<Message> =>
+    call(api_.conversations[":id"].messages.$post({ param: { id }, json: { text } })),
 
-  conversations: () => request<{ conversations: Conversation[] }>("GET", "/conversations"),
-  messages: (id: string) => request<{ messages: Message[] }>("GET", `/conversations/${enc(id)}/messages`),
-  sendMessage: (id: string, text: string) =>
-    request<Message>("POST", `/conversations/${enc(id)}/messages`, { body: { text } }),
-
-  notifications: () => request<{ notifications: Notification[] }>("GET", "/me/notifications"),
+  notifications: (): Promise<{ notifications: Notification[] }> => call(api_.me.notifications.$get()),
 };
 
 /** Same-origin URL of the caller's iCalendar feed (cookie-authenticated download). */

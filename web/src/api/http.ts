@@ -54,15 +54,26 @@ export interface RequestOptions {
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json", ...options.headers };
   if (options.body !== undefined) headers["content-type"] = "application/json";
-  let response: Response;
-  try {
-    response = await fetch(`/api${path}`, {
+  return settle<T>(
+    fetch(`/api${path}`, {
       method,
       headers,
       credentials: "same-origin",
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: options.signal,
-    });
+    }),
+    options.quiet401,
+  );
+}
+
+/**
+ * Awaits a response (from fetch or the typed hono client) and turns it into its JSON value, or
+ * throws an ApiError carrying the API's error code and message.
+ */
+export async function settle<T>(pending: Promise<Response>, quiet401 = false): Promise<T> {
+  let response: Response;
+  try {
+    response = await pending;
   } catch (error) {
     if (error instanceof DOMException && error.name === "AbortError") throw error;
     throw new ApiError(0, "NETWORK", "Lectern could not be reached. Check your connection and try again.");
@@ -79,7 +90,7 @@ export async function request<T>(method: string, path: string, options: RequestO
   const error = isErrorBody(parsed)
     ? new ApiError(response.status, parsed.error.code, parsed.error.message, parsed.error.details)
     : new ApiError(response.status, "HTTP_ERROR", `The server answered ${response.status}.`);
-  if (error.code === "UNAUTHENTICATED" && !options.quiet401) {
+  if (error.code === "UNAUTHENTICATED" && !quiet401) {
     for (const listener of unauthenticatedListeners) listener(error);
   }
   throw error;
