@@ -163,7 +163,7 @@ async function providerLessons(deps: Deps, providerId: string, since: number): P
     .where(and(eq(teachingSessions.providerId, providerId), gte(slots.startsAt, since)))
     .orderBy(asc(slots.startsAt))
     .limit(FEED_LIMIT);
-  const names = await participantNames(
+  const names = await loadParticipants(
     deps,
     rows.map((r) => r.sessionId),
   );
@@ -214,26 +214,38 @@ async function studentLessons(deps: Deps, studentId: string, since: number): Pro
   }));
 }
 
-async function participantNames(
+export interface Participant {
+  id: string;
+  email: string;
+  name: string;
+  timezone: string;
+  status: "CONFIRMED" | "CANCELLED";
+}
+
+/** Each session's participants (any status) with what emails and the feed need, in booking order. */
+export async function loadParticipants(
   deps: Deps,
   sessionIds: string[],
-): Promise<Map<string, { name: string; status: "CONFIRMED" | "CANCELLED" }[]>> {
-  const bySession = new Map<string, { name: string; status: "CONFIRMED" | "CANCELLED" }[]>();
+): Promise<Map<string, Participant[]>> {
+  const bySession = new Map<string, Participant[]>();
   for (let i = 0; i < sessionIds.length; i += IN_CHUNK) {
     const rows = await deps.db
       .select({
         sessionId: sessionParticipants.sessionId,
-        name: users.name,
         status: sessionParticipants.status,
+        id: users.id,
+        email: users.email,
+        name: users.name,
+        timezone: users.timezone,
       })
       .from(sessionParticipants)
       .innerJoin(users, eq(users.id, sessionParticipants.userId))
       .where(inArray(sessionParticipants.sessionId, sessionIds.slice(i, i + IN_CHUNK)))
       .orderBy(asc(sessionParticipants.joinedAt), asc(users.name));
-    for (const row of rows) {
-      const list = bySession.get(row.sessionId) ?? [];
-      list.push({ name: row.name, status: row.status });
-      bySession.set(row.sessionId, list);
+    for (const { sessionId, ...participant } of rows) {
+      const list = bySession.get(sessionId) ?? [];
+      list.push(participant);
+      bySession.set(sessionId, list);
     }
   }
   return bySession;

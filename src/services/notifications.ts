@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, lte, type SQL, sql } from "drizzle-orm";
 import type { Mailer } from "../adapters/mailer";
-import { emailOutbox, sessionParticipants, users } from "../db/schema";
+import { emailOutbox } from "../db/schema";
 import { runBatch, statement } from "../db/statements";
 import type { Deps } from "../deps";
 import {
@@ -13,7 +13,7 @@ import {
   renderEmail,
 } from "../domain/email-templates";
 import { newId } from "../domain/ids";
-import { buildLessonInvite } from "./calendar";
+import { buildLessonInvite, loadParticipants } from "./calendar";
 
 /**
  * Notifications are derived from state, not hooked into the booking code: each scan looks for
@@ -34,8 +34,6 @@ const REFUND_BOOKING_AGE_MS = 28 * DAY_MS + SCAN_WINDOW_MS;
 const SCAN_LIMIT = 50;
 /** Rows per D1 batch of inserts. */
 const INSERT_CHUNK = 50;
-/** D1 allows 100 bound parameters per statement. */
-const IN_CHUNK = 90;
 
 export const DISPATCH_LIMIT = 50;
 export const MAX_ATTEMPTS = 8;
@@ -349,34 +347,6 @@ async function findSessionFacts(
     provider: person(row, "provider"),
     participants: participants.get(row.sessionId) ?? [],
   }));
-}
-
-async function loadParticipants(
-  deps: Deps,
-  sessionIds: string[],
-): Promise<Map<string, SessionFact["participants"]>> {
-  const bySession = new Map<string, SessionFact["participants"]>();
-  for (let i = 0; i < sessionIds.length; i += IN_CHUNK) {
-    const rows = await deps.db
-      .select({
-        sessionId: sessionParticipants.sessionId,
-        status: sessionParticipants.status,
-        id: users.id,
-        email: users.email,
-        name: users.name,
-        timezone: users.timezone,
-      })
-      .from(sessionParticipants)
-      .innerJoin(users, eq(users.id, sessionParticipants.userId))
-      .where(inArray(sessionParticipants.sessionId, sessionIds.slice(i, i + IN_CHUNK)))
-      .orderBy(asc(sessionParticipants.joinedAt), asc(users.name));
-    for (const { sessionId, ...participant } of rows) {
-      const list = bySession.get(sessionId) ?? [];
-      list.push(participant);
-      bySession.set(sessionId, list);
-    }
-  }
-  return bySession;
 }
 
 /** Sessions the instructor cancelled: every participant and the provider, with a METHOD:CANCEL file. */

@@ -14,7 +14,6 @@ import {
   publicSlotStatus,
   resolveCapacity,
   type SessionType,
-  type SlotStatus,
 } from "../domain/slot-rules";
 import type { AuthUser } from "../http/context";
 import type { Slot } from "../shared/api-types";
