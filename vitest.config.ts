@@ -10,7 +10,7 @@ export default defineConfig({
       main: "./src/index.ts",
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: migrations, RATE_LIMITS: "off" },
+        bindings: { TEST_MIGRATIONS: migrations, RATE_LIMITS: "off", STRIPE_STANDIN: "on" },
       },
     }),
   ],

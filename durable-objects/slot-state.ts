@@ -1,8 +1,16 @@
 /**
- * Pure seat decisions for one slot. The Durable Object loads the holds, asks these functions,
- * and writes back what they return, all inside one synchronous storage transaction: no outside
- * await ever sits between a decision and its write.
+ * Pure seat and money decisions for one slot. The Durable Object loads the holds and the slot's
+ * facts, asks these functions with the clock passed in, and writes back what they return (new
+ * hold statuses and effects to run) inside one synchronous storage transaction: no outside await
+ * ever sits between a decision and its write.
  */
+import {
+  hasFailedRefund,
+  type MoneySnapshot,
+  refundedAmount,
+  refundRemainder,
+} from "../src/domain/payment-state";
+import type { Effect } from "./slot-effects";
 
 /** HELD: awaiting payment. CAPTURING: authorized in time, capture under way (keeps its seat). */
 export type HoldStatus = "HELD" | "CAPTURING" | "CONFIRMED" | "EXPIRED" | "CANCELLED" | "RELEASED";
@@ -14,7 +22,20 @@ export interface Hold {
   /** Epoch ms when a HELD seat lapses. */
   expiresAt: number;
   idempotencyKey: string | null;
+  paymentIntentId?: string | null;
 }
+
+export type SessionState = "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
+
+/** What the object knows about its slot and lesson. Times are epoch ms. */
+export interface SlotFacts {
+  startsAt: number;
+  endsAt: number;
+  session: SessionState;
+}
+
+/** At most this many unpaid holds per student across all slots (API.md v2). */
+export const MAX_UNPAID_HOLDS = 3;
 
 const SEAT_HOLDING: ReadonlySet<HoldStatus> = new Set(["HELD", "CAPTURING", "CONFIRMED"]);
 
@@ -31,6 +52,14 @@ export function seatsTaken(holds: readonly Hold[], now: number): number {
 /** HELD holds whose time is up: they become EXPIRED. */
 export function dueForExpiry(holds: readonly Hold[], now: number): Hold[] {
   return holds.filter((hold) => hold.status === "HELD" && hold.expiresAt <= now);
+}
+
+/**
+ * The lesson can still take money: not cancelled, not ended, and the slot's end not passed.
+ * Money is captured only for a seat that exists in a lesson that has not ended.
+ */
+export function lessonOpen(slot: SlotFacts, now: number): boolean {
+  return slot.session !== "COMPLETED" && slot.session !== "CANCELLED" && now < slot.endsAt;
 }
 
 export interface HoldRequest {
@@ -51,7 +80,8 @@ export type HoldDecision =
 
 /**
  * Decides a booking attempt. A repeated idempotency key of the same student replays the first
- * hold; a student holds at most one seat; no more seats than capacity.
+ * hold; a student holds at most one seat; no more seats than capacity. (The cap on unpaid holds
+ * across slots is enforced where all slots are visible: the D1 insert.)
  */
 export function decideHold(holds: readonly Hold[], request: HoldRequest): HoldDecision {
   const { now } = request;
@@ -90,24 +120,57 @@ export function decideHold(holds: readonly Hold[], request: HoldRequest): HoldDe
   };
 }
 
+/** A hold's next status (if it changes) and the effects that follow. */
+export interface Step {
+  bookingId: string;
+  status?: HoldStatus;
+  effects: Effect[];
+}
+
+const step = (bookingId: string, status: HoldStatus | undefined, ...effects: Effect[]): Step =>
+  status ? { bookingId, status, effects } : { bookingId, effects };
+
 /**
- * An authorization arrived (amount_capturable_updated). Capture only while the seat is still
- * held; otherwise release the authorization so no money moves without a seat.
+ * An authorization arrived. Capture only while the seat is held and the lesson is open;
+ * otherwise release the authorization so no money moves without a seat and a lesson.
  */
-export function decideAuthorization(hold: Hold | undefined, now: number): "capture" | "release" | "ignore" {
+export function decideAuthorization(
+  hold: Hold | undefined,
+  slot: SlotFacts,
+  now: number,
+): "capture" | "release" | "ignore" {
   if (!hold) return "release";
-  if (hold.status === "HELD") return hold.expiresAt > now ? "capture" : "release";
+  if (hold.status === "HELD") return hold.expiresAt > now && lessonOpen(slot, now) ? "capture" : "release";
   if (hold.status === "CAPTURING" || hold.status === "CONFIRMED") return "ignore";
   return "release";
 }
 
 /**
- * Money was captured (payment_intent.succeeded). Confirm the seat if it is still ours (held and
- * not lapsed, or being captured); if the seat is gone, the money goes back in full.
+ * Right before the irreversible capture call, decided again on fresh state: "go" while the hold
+ * is CAPTURING in an open lesson; "abandon" a CAPTURING hold whose lesson ended or was cancelled
+ * (the seat goes and the authorization is released); "skip" anything else (already decided).
  */
-export function decideSucceeded(hold: Hold | undefined, now: number): "confirm" | "refund" {
-  if (hold && (hold.status === "CAPTURING" || hold.status === "CONFIRMED")) return "confirm";
-  if (hold && holdsSeat(hold, now)) return "confirm";
+export function decideCapture(
+  hold: Hold | undefined,
+  slot: SlotFacts,
+  now: number,
+): "go" | "abandon" | "skip" {
+  if (hold?.status !== "CAPTURING") return "skip";
+  return lessonOpen(slot, now) ? "go" : "abandon";
+}
+
+/**
+ * Money was captured. Confirm the seat if it is still ours (being captured, or a held seat in an
+ * open lesson); if the seat is gone, everything captured goes back.
+ */
+export function decideSucceeded(
+  hold: Hold | undefined,
+  slot: SlotFacts,
+  now: number,
+): "confirm" | "keep" | "refund" {
+  if (hold?.status === "CONFIRMED") return "keep";
+  if (hold?.status === "CAPTURING") return "confirm";
+  if (hold && holdsSeat(hold, now) && lessonOpen(slot, now)) return "confirm";
   return "refund";
 }
 
@@ -118,21 +181,202 @@ export function decideIntentCanceled(hold: Hold | undefined): HoldStatus | undef
   return undefined;
 }
 
+/**
+ * Everything that follows from Stripe's view of one intent (a webhook hint re-read from Stripe,
+ * a capture's answer, or the reconciliation job). Idempotent: deciding twice on the same
+ * snapshot changes nothing the second time.
+ */
+export function decideFromStripe(
+  hold: Hold | undefined,
+  slot: SlotFacts,
+  snapshot: MoneySnapshot,
+  now: number,
+): Step | undefined {
+  if (!hold) return undefined;
+  const { bookingId } = hold;
+  const intentId = snapshot.intentId;
+  const sync: Effect = { kind: "sync_payment", bookingId, intentId };
+  switch (snapshot.status) {
+    case "requires_capture": {
+      const action = decideAuthorization(hold, slot, now);
+      if (action === "capture")
+        return step(bookingId, "CAPTURING", { kind: "capture", bookingId, intentId }, sync);
+      if (action === "release") {
+        // A HELD seat goes with its authorization (release voids the intent too).
+        if (hold.status === "HELD") {
+          const reason = releaseReason(hold, slot, now);
+          const release: Effect = {
+            kind: "release",
+            bookingId,
+            status: "EXPIRED",
+            ...(reason ? { reason } : {}),
+          };
+          return step(bookingId, "EXPIRED", release, sync);
+        }
+        return step(bookingId, undefined, { kind: "cancel_intent", bookingId, intentId }, sync);
+      }
+      return step(bookingId, undefined, sync);
+    }
+    case "succeeded": {
+      const action = decideSucceeded(hold, slot, now);
+      if (action === "confirm") {
+        return step(bookingId, "CONFIRMED", { kind: "confirm", bookingId, studentId: hold.studentId }, sync);
+      }
+      if (action === "keep") {
+        // Everything was given back elsewhere (e.g. the Stripe dashboard): the seat goes too.
+        if (snapshot.captured > 0 && refundedAmount(snapshot.refunds) >= snapshot.captured) {
+          return step(bookingId, "CANCELLED", { kind: "withdraw", bookingId }, sync);
+        }
+        return step(bookingId, undefined, sync);
+      }
+      // Captured without a seat. A failed refund is not retried by itself: it is flagged and told.
+      // D1 must not keep an active booking for it either (both writes are conditional no-ops if done).
+      const effects: Effect[] = [
+        hold.status === "HELD"
+          ? { kind: "release", bookingId, status: "EXPIRED" }
+          : { kind: "withdraw", bookingId },
+      ];
+      if (refundRemainder(snapshot) > 0 && !hasFailedRefund(snapshot.refunds)) {
+        effects.push({
+          kind: "refund",
+          bookingId,
+          intentId,
+          reason: "Captured after the seat was released.",
+        });
+      }
+      return step(bookingId, hold.status === "HELD" ? "EXPIRED" : undefined, ...effects, sync);
+    }
+    case "canceled": {
+      const next = decideIntentCanceled(hold);
+      if (next) return step(bookingId, next, { kind: "release", bookingId, status: "EXPIRED" }, sync);
+      return step(bookingId, undefined, sync);
+    }
+    default: {
+      const effects: Effect[] = [];
+      if (snapshot.lastPaymentError && hold.status === "HELD") {
+        effects.push({ kind: "payment_failed", bookingId, message: snapshot.lastPaymentError });
+      }
+      return step(bookingId, undefined, ...effects, sync);
+    }
+  }
+}
+
+function releaseReason(hold: Hold, slot: SlotFacts, now: number): string | undefined {
+  if (hold.status === "HELD" && hold.expiresAt <= now) return undefined;
+  if (slot.session === "CANCELLED")
+    return "The lesson was cancelled before the payment arrived; nothing was charged.";
+  if (!lessonOpen(slot, now)) return "The lesson had ended before the payment arrived; nothing was charged.";
+  return undefined;
+}
+
 export type CancelDecision =
   | { kind: "release" }
   | { kind: "refund" }
-  | { kind: "refused"; code: "BOOKING_NOT_ACTIVE"; message: string };
+  | { kind: "refused"; code: "BOOKING_NOT_ACTIVE" | "SESSION_ALREADY_STARTED"; message: string };
 
-/** The student cancels: a pending hold frees its seat at once; a confirmed seat is refunded. */
-export function decideStudentCancel(hold: Hold | undefined, now: number): CancelDecision {
-  if (hold?.status === "HELD" && hold.expiresAt > now) return { kind: "release" };
-  if (hold?.status === "CONFIRMED") return { kind: "refund" };
-  if (hold?.status === "CAPTURING") {
+/**
+ * The student cancels, decided inside the slot's object with its clock: once the slot's start
+ * has passed or the provider pressed start, nothing can be cancelled; before that a pending
+ * hold frees its seat at once and a confirmed seat is refunded.
+ */
+export function decideStudentCancel(hold: Hold | undefined, slot: SlotFacts, now: number): CancelDecision {
+  const active = hold && holdsSeat(hold, now);
+  if (!hold || !active || slot.session === "CANCELLED") {
+    return { kind: "refused", code: "BOOKING_NOT_ACTIVE", message: "This booking is no longer active." };
+  }
+  if (slot.session === "IN_PROGRESS" || slot.session === "COMPLETED" || now >= slot.startsAt) {
     return {
       kind: "refused",
-      code: "BOOKING_NOT_ACTIVE",
-      message: "Your payment is being completed; cancel it in a moment.",
+      code: "SESSION_ALREADY_STARTED",
+      message: "The lesson has already started, so this booking can no longer be cancelled.",
     };
   }
-  return { kind: "refused", code: "BOOKING_NOT_ACTIVE", message: "This booking is no longer active." };
+  if (hold.status === "HELD") return { kind: "release" };
+  if (hold.status === "CONFIRMED") return { kind: "refund" };
+  return {
+    kind: "refused",
+    code: "BOOKING_NOT_ACTIVE",
+    message: "Your payment is being completed; cancel it in a moment.",
+  };
+}
+
+/** The steps of a student's cancel that `decideStudentCancel` allowed. */
+export function studentCancelSteps(hold: Hold, decision: "release" | "refund"): Step {
+  const { bookingId } = hold;
+  if (decision === "release")
+    return step(bookingId, "CANCELLED", { kind: "release", bookingId, status: "CANCELLED" });
+  return step(
+    bookingId,
+    "CANCELLED",
+    { kind: "withdraw", bookingId },
+    {
+      kind: "refund",
+      bookingId,
+      intentId: hold.paymentIntentId ?? null,
+      reason: "You cancelled the booking.",
+    },
+  );
+}
+
+/**
+ * The instructor cancels the lesson: every booking, whatever its state, ends. Unpaid holds are
+ * released; an authorization being captured is voided (refunded if the capture landed already);
+ * confirmed seats are refunded in full. Holds already ended need nothing.
+ */
+export function decideInstructorCancel(holds: readonly Hold[]): Step[] {
+  const reason = "The instructor cancelled the lesson.";
+  const steps: Step[] = [];
+  for (const hold of holds) {
+    const { bookingId } = hold;
+    const intentId = hold.paymentIntentId ?? null;
+    if (hold.status === "HELD") {
+      steps.push(step(bookingId, "CANCELLED", { kind: "release", bookingId, status: "CANCELLED" }));
+    } else if (hold.status === "CAPTURING") {
+      const effects: Effect[] = [{ kind: "withdraw", bookingId }];
+      if (intentId) effects.push({ kind: "cancel_intent", bookingId, intentId });
+      steps.push(step(bookingId, "CANCELLED", ...effects));
+    } else if (hold.status === "CONFIRMED") {
+      steps.push(
+        step(
+          bookingId,
+          "CANCELLED",
+          { kind: "withdraw", bookingId },
+          { kind: "refund", bookingId, intentId, reason },
+        ),
+      );
+    }
+  }
+  return steps;
+}
+
+/**
+ * The lesson ended: seats still waiting for payment are released (never charged). Confirmed
+ * seats stay: the lesson happened.
+ */
+export function decideSessionEnd(holds: readonly Hold[]): Step[] {
+  const reason = "The lesson ended before the payment completed; nothing was charged.";
+  const steps: Step[] = [];
+  for (const hold of holds) {
+    const { bookingId } = hold;
+    if (hold.status === "HELD") {
+      steps.push(step(bookingId, "EXPIRED", { kind: "release", bookingId, status: "EXPIRED", reason }));
+    } else if (hold.status === "CAPTURING") {
+      steps.push(step(bookingId, "RELEASED", { kind: "release", bookingId, status: "EXPIRED", reason }));
+    }
+  }
+  return steps;
+}
+
+/**
+ * How much of the captured money Lectern owes back: nothing while the seat is kept, everything
+ * once it is gone (cancelled, expired or released).
+ */
+export function refundDue(hold: Hold | undefined, captured: number): number {
+  if (hold && SEAT_HOLDING.has(hold.status)) return 0;
+  return captured;
+}
+
+/** Is a student allowed another unpaid hold, given how many unexpired ones they have? */
+export function holdCapReached(unpaidHolds: number): boolean {
+  return unpaidHolds >= MAX_UNPAID_HOLDS;
 }

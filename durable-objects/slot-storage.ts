@@ -1,21 +1,10 @@
+import type { Effect } from "./slot-effects";
 import type { Hold, HoldStatus } from "./slot-state";
 
-/** Effects that must happen after a seat decision, retried from the alarm until they succeed. */
-export type EffectKind =
-  | "release"
-  | "capture"
-  | "cancel_intent"
-  | "confirm"
-  | "withdraw"
-  | "refund"
-  | "record_refund"
-  | "attach_intent";
-
-export interface Effect {
+/** An effect waiting in the outbox, with how often it has been tried. */
+export interface QueuedEffect {
   id: number;
-  kind: EffectKind;
-  bookingId: string;
-  payload: Record<string, unknown>;
+  effect: Effect;
   attempts: number;
 }
 
@@ -28,7 +17,7 @@ interface HoldRecord extends Record<string, SqlStorageValue> {
   payment_intent_id: string | null;
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** The slot object's own SQLite tables: holds (seat decisions) and an outbox of effects. */
 export class SlotStorage {
@@ -55,6 +44,9 @@ export class SlotStorage {
         sent_at INTEGER NOT NULL)`);
       this.sql.exec("CREATE INDEX IF NOT EXISTS chat_sent ON chat (sent_at)");
     }
+    if (version < 3) {
+      this.sql.exec("CREATE INDEX IF NOT EXISTS chat_sender ON chat (sender_id, sent_at)");
+    }
     this.sql.exec(
       "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
       String(SCHEMA_VERSION),
@@ -75,29 +67,17 @@ export class SlotStorage {
 
   /** Holds that can still matter for a decision: every seat-holding one plus this student's history. */
   holds(): Hold[] {
-    return this.sql
-      .exec<HoldRecord>("SELECT * FROM holds")
-      .toArray()
-      .map((row) => ({
-        bookingId: row.booking_id,
-        studentId: row.student_id,
-        status: row.status as HoldStatus,
-        expiresAt: row.expires_at,
-        idempotencyKey: row.idempotency_key,
-      }));
+    return this.sql.exec<HoldRecord>("SELECT * FROM holds").toArray().map(toHold);
   }
 
-  hold(bookingId: string): (Hold & { paymentIntentId: string | null }) | undefined {
+  hold(bookingId: string): Hold | undefined {
     const row = this.sql.exec<HoldRecord>("SELECT * FROM holds WHERE booking_id = ?", bookingId).toArray()[0];
-    if (!row) return undefined;
-    return {
-      bookingId: row.booking_id,
-      studentId: row.student_id,
-      status: row.status as HoldStatus,
-      expiresAt: row.expires_at,
-      idempotencyKey: row.idempotency_key,
-      paymentIntentId: row.payment_intent_id,
-    };
+    return row ? toHold(row) : undefined;
+  }
+
+  /** Forgets a hold whose booking never got a payment (setup failed), so its key can be retried. */
+  deleteHold(bookingId: string): void {
+    this.sql.exec("DELETE FROM holds WHERE booking_id = ?", bookingId);
   }
 
   insertHold(hold: Hold, now: number): void {
@@ -121,12 +101,12 @@ export class SlotStorage {
     this.sql.exec("UPDATE holds SET payment_intent_id = ? WHERE booking_id = ?", intentId, bookingId);
   }
 
-  enqueue(kind: EffectKind, bookingId: string, payload: Record<string, unknown>, dueAt: number): void {
+  enqueue(effect: Effect, dueAt: number): void {
     this.sql.exec(
       "INSERT INTO outbox (kind, booking_id, payload, due_at) VALUES (?, ?, ?, ?)",
-      kind,
-      bookingId,
-      JSON.stringify(payload),
+      effect.kind,
+      effect.bookingId,
+      JSON.stringify(effect),
       dueAt,
     );
   }
@@ -135,7 +115,7 @@ export class SlotStorage {
    * Claims the next due effect by pushing its due time out by `leaseMs`, synchronously, so a
    * concurrent drain does not run it too. Returns undefined when nothing is due.
    */
-  claimDue(now: number, leaseMs: number): Effect | undefined {
+  claimDue(now: number, leaseMs: number): QueuedEffect | undefined {
     const row = this.sql
       .exec<{ id: number; kind: string; booking_id: string; payload: string; attempts: number }>(
         "SELECT id, kind, booking_id, payload, attempts FROM outbox WHERE due_at <= ? ORDER BY due_at, id LIMIT 1",
@@ -148,13 +128,8 @@ export class SlotStorage {
       now + leaseMs,
       row.id,
     );
-    return {
-      id: row.id,
-      kind: row.kind as EffectKind,
-      bookingId: row.booking_id,
-      payload: JSON.parse(row.payload) as Record<string, unknown>,
-      attempts: row.attempts + 1,
-    };
+    const effect = { ...JSON.parse(row.payload), kind: row.kind, bookingId: row.booking_id } as Effect;
+    return { id: row.id, effect, attempts: row.attempts + 1 };
   }
 
   completeEffect(id: number): void {
@@ -197,6 +172,17 @@ export class SlotStorage {
   }
 }
 
+function toHold(row: HoldRecord): Hold {
+  return {
+    bookingId: row.booking_id,
+    studentId: row.student_id,
+    status: row.status as HoldStatus,
+    expiresAt: row.expires_at,
+    idempotencyKey: row.idempotency_key,
+    paymentIntentId: row.payment_intent_id,
+  };
+}
+
 export interface ChatRecord {
   id: string;
   senderId: string;
@@ -218,6 +204,18 @@ export class ChatStorage {
       message.text,
       message.sentAt,
     );
+  }
+
+  /** How many messages a sender posted since `since` (epoch ms). */
+  sentSince(senderId: string, since: number): number {
+    const row = this.sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM chat WHERE sender_id = ? AND sent_at > ?",
+        senderId,
+        since,
+      )
+      .toArray()[0];
+    return row?.n ?? 0;
   }
 
   /** The latest `limit` messages, oldest first. */

@@ -5,35 +5,36 @@ import {
   type Payments,
   stripeConfig,
 } from "../src/adapters/stripe-payments";
-import {
-  attachIntent,
-  confirmBooking,
-  insertPendingBooking,
-  markAuthorized,
-  recordRefund,
-  releaseBooking,
-  withdrawConfirmedBooking,
-} from "../src/db/booking-records";
+import { createSlotRecords, type SlotRecords } from "../src/db/booking-records";
 import { fail, ok, type Result } from "../src/domain/errors";
 import { newId } from "../src/domain/ids";
+import type { MoneySnapshot } from "../src/domain/payment-state";
 import {
-  clientMessage,
   ROOM_HEADERS,
   type ServerMessage,
   type SessionEvent,
   type SlotLiveStatus,
 } from "../src/shared/protocol";
+import { type EffectContext, runEffect } from "./slot-effects";
+import { SlotRoom } from "./slot-room";
 import {
-  decideAuthorization,
+  decideCapture,
+  decideFromStripe,
   decideHold,
-  decideIntentCanceled,
+  decideInstructorCancel,
+  decideSessionEnd,
   decideStudentCancel,
-  decideSucceeded,
   dueForExpiry,
   type Hold,
+  MAX_UNPAID_HOLDS,
+  refundDue,
+  type SessionState,
+  type SlotFacts,
+  type Step,
   seatsTaken,
+  studentCancelSteps,
 } from "./slot-state";
-import { ChatStorage, type Effect, SlotStorage } from "./slot-storage";
+import { ChatStorage, SlotStorage } from "./slot-storage";
 
 /** What the worker knows about the slot when it asks for a seat. */
 export interface SlotSnapshot {
@@ -42,6 +43,8 @@ export interface SlotSnapshot {
   capacity: number;
   priceAmount: number;
   currency: string;
+  startsAt: number;
+  endsAt: number;
 }
 
 export interface BookCommand {
@@ -60,14 +63,6 @@ export interface BookAnswer {
 }
 
 const EFFECT_LEASE_MS = 30_000;
-const CHAT_HISTORY = 50;
-
-/** Kept on each hibernatable socket (well under the 2 KB attachment limit). */
-interface SocketInfo {
-  userId: string;
-  name: string;
-}
-
 const MAX_EFFECTS_PER_DRAIN = 50;
 
 function retryDelayMs(attempts: number): number {
@@ -75,21 +70,25 @@ function retryDelayMs(attempts: number): number {
 }
 
 /**
- * One object per slot (named by the slot id). It owns the seat count: every booking attempt is
- * decided here with synchronous storage calls only, so concurrent requests cannot oversell even
- * though the object awaits Stripe and D1 afterwards (PLATFORM.md: an awaited fetch opens the
- * input gate). Side effects go through an outbox drained inline and retried from the alarm.
+ * One object per slot (named by the slot id). It owns the seats and every money decision about
+ * them: each is decided by a pure function in slot-state.ts with synchronous storage calls only,
+ * so concurrent requests cannot oversell even though Stripe and D1 are awaited afterwards
+ * (PLATFORM.md: an awaited fetch opens the input gate). Effects go through an outbox drained
+ * inline and retried from the alarm (slot-effects.ts); the live room is slot-room.ts.
  */
 export class SlotObject extends DurableObject<Env> {
   private readonly store: SlotStorage;
-  private readonly chat: ChatStorage;
+  private readonly room: SlotRoom;
+  private readonly records: SlotRecords;
   private readonly inflight = new Map<string, Promise<Result<BookAnswer>>>();
   private paymentsClient: Payments | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new SlotStorage(ctx.storage.sql);
-    this.chat = new ChatStorage(ctx.storage.sql);
+    const chat = new ChatStorage(ctx.storage.sql);
+    this.room = new SlotRoom({ ctx, chat, seatsMessage: () => this.seatsMessage() });
+    this.records = createSlotRecords(env.DB, () => Date.now());
     ctx.blockConcurrencyWhile(async () => this.store.migrate());
   }
 
@@ -109,6 +108,25 @@ export class SlotObject extends DurableObject<Env> {
     return id;
   }
 
+  /** The slot's times and lesson state as this object knows them. */
+  private facts(): SlotFacts {
+    const session = (this.store.getMeta("session") ?? "SCHEDULED") as SessionState;
+    return {
+      startsAt: Number(this.store.getMeta("starts_at") ?? Number.MAX_SAFE_INTEGER),
+      endsAt: Number(this.store.getMeta("ends_at") ?? Number.MAX_SAFE_INTEGER),
+      session,
+    };
+  }
+
+  /** Writes decided steps: new hold statuses and their effects. Call inside a transaction. */
+  private apply(steps: readonly (Step | undefined)[], now: number): void {
+    for (const step of steps) {
+      if (!step) continue;
+      if (step.status) this.store.setStatus(step.bookingId, step.status);
+      for (const effect of step.effects) this.store.enqueue(effect, now);
+    }
+  }
+
   /** Live seat count from the holds themselves (cheap: the benchmark's floor request). */
   async seatsTaken(): Promise<number> {
     return seatsTaken(this.store.holds(), Date.now());
@@ -120,6 +138,8 @@ export class SlotObject extends DurableObject<Env> {
     const decision = this.ctx.storage.transactionSync(() => {
       this.store.setMeta("slot_id", command.slot.slotId);
       this.store.setMeta("capacity", String(command.slot.capacity));
+      this.store.setMeta("starts_at", String(command.slot.startsAt));
+      this.store.setMeta("ends_at", String(command.slot.endsAt));
       this.expireDue(now);
       const decided = decideHold(this.store.holds(), {
         bookingId: newId("bkg"),
@@ -128,7 +148,7 @@ export class SlotObject extends DurableObject<Env> {
         capacity: command.slot.capacity,
         holdMs: this.holdMs(),
         now,
-        closed: this.store.getMeta("closed") === "1",
+        closed: this.store.getMeta("session") === "CANCELLED",
       });
       if (decided.kind === "new") this.store.insertHold(decided.hold, now);
       return decided;
@@ -139,7 +159,7 @@ export class SlotObject extends DurableObject<Env> {
     }
     if (decision.kind === "replay") return this.replay(decision.hold);
 
-    const work = this.completeBooking(command, decision.hold, now);
+    const work = this.completeBooking(command, decision.hold);
     this.inflight.set(decision.hold.bookingId, work);
     try {
       return await work;
@@ -155,17 +175,7 @@ export class SlotObject extends DurableObject<Env> {
       const first = await running;
       return first.ok ? ok({ ...first.value, replayed: true }) : first;
     }
-    const row = await this.env.DB.prepare(
-      `SELECT b.id, b.hold_expires_at, p.payment_intent_id, p.client_secret
-         FROM bookings b LEFT JOIN payments p ON p.booking_id = b.id WHERE b.id = ?`,
-    )
-      .bind(hold.bookingId)
-      .first<{
-        id: string;
-        hold_expires_at: number;
-        payment_intent_id: string | null;
-        client_secret: string | null;
-      }>();
+    const row = await this.records.findReplay(hold.bookingId);
     if (!row)
       return fail("SLOT_NOT_BOOKABLE", "The earlier attempt with this Idempotency-Key did not go through.");
     return ok({
@@ -177,28 +187,39 @@ export class SlotObject extends DurableObject<Env> {
     });
   }
 
-  private async completeBooking(command: BookCommand, hold: Hold, now: number): Promise<Result<BookAnswer>> {
+  /** Forgets a hold that never became a booking (its seat frees at once). */
+  private dropHold(bookingId: string): void {
+    this.ctx.storage.transactionSync(() => this.store.deleteHold(bookingId));
+  }
+
+  private async completeBooking(command: BookCommand, hold: Hold): Promise<Result<BookAnswer>> {
     const { slot } = command;
-    let written: boolean;
+    let written: Awaited<ReturnType<SlotRecords["insertPendingBooking"]>>;
     try {
-      written = await insertPendingBooking(this.env.DB, {
+      written = await this.records.insertPendingBooking({
         bookingId: hold.bookingId,
         slotId: slot.slotId,
         studentId: hold.studentId,
         slotVersion: slot.version,
         holdExpiresAt: hold.expiresAt,
         idempotencyKey: hold.idempotencyKey,
-        now,
+        maxUnpaidHolds: MAX_UNPAID_HOLDS,
       });
     } catch (error) {
-      this.ctx.storage.transactionSync(() => this.store.setStatus(hold.bookingId, "RELEASED"));
+      this.dropHold(hold.bookingId);
       if (String(error).includes("UNIQUE")) {
         return fail("ALREADY_BOOKED", "You already hold or have a seat in this slot.");
       }
       throw error;
     }
-    if (!written) {
-      this.ctx.storage.transactionSync(() => this.store.setStatus(hold.bookingId, "RELEASED"));
+    if (written !== "ok") {
+      this.dropHold(hold.bookingId);
+      if (written === "too_many_holds") {
+        return fail(
+          "TOO_MANY_HOLDS",
+          `You already have ${MAX_UNPAID_HOLDS} unpaid bookings; pay for or cancel one before booking another.`,
+        );
+      }
       return fail("SLOT_NOT_BOOKABLE", "This slot changed or closed a moment ago; reload it and try again.");
     }
 
@@ -213,15 +234,15 @@ export class SlotObject extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => {
         this.store.setIntent(hold.bookingId, intent.id);
         this.store.enqueue(
-          "attach_intent",
-          hold.bookingId,
           {
+            kind: "attach_intent",
+            bookingId: hold.bookingId,
             intentId: intent.id,
             clientSecret: intent.clientSecret,
             amount: intent.amount,
             currency: intent.currency,
           },
-          now,
+          Date.now(),
         );
       });
       return ok({
@@ -232,16 +253,12 @@ export class SlotObject extends DurableObject<Env> {
         holdExpiresAt: hold.expiresAt,
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      // No intent exists: the attempt leaves nothing behind, so a retry with the same key tries again.
       this.ctx.storage.transactionSync(() => {
-        this.store.setStatus(hold.bookingId, "CANCELLED");
-        this.store.enqueue(
-          "release",
-          hold.bookingId,
-          { status: "CANCELLED", reason: `Payment setup failed: ${message}` },
-          now,
-        );
+        this.store.deleteHold(hold.bookingId);
+        this.store.enqueue({ kind: "discard", bookingId: hold.bookingId }, Date.now());
       });
+      const message = error instanceof Error ? error.message : String(error);
       if (error instanceof PaymentError && error.kind === "invalid") {
         return fail("SLOT_NOT_BOOKABLE", `The payment provider refused this booking: ${message}`);
       }
@@ -252,168 +269,105 @@ export class SlotObject extends DurableObject<Env> {
     }
   }
 
-  /** payment_intent.amount_capturable_updated: capture while the seat is held, else release the money. */
-  async onAuthorized(bookingId: string, intentId: string): Promise<"capture" | "release" | "ignore"> {
-    const now = Date.now();
-    const action = this.ctx.storage.transactionSync(() => {
-      const decided = decideAuthorization(this.store.hold(bookingId), now);
-      if (decided === "capture") {
-        this.store.setStatus(bookingId, "CAPTURING");
-        this.store.enqueue("capture", bookingId, { intentId }, now);
-      } else if (decided === "release") {
-        this.store.enqueue("cancel_intent", bookingId, { intentId }, now);
-      }
-      return decided;
-    });
+  /**
+   * Stripe said something about this booking's intent (a webhook, which is only a hint): read the
+   * intent and its refunds back from Stripe and decide on what Stripe says. Returns what changed.
+   */
+  async syncFromStripe(bookingId: string): Promise<string> {
+    const intentId = this.store.hold(bookingId)?.paymentIntentId;
+    if (!intentId) {
+      this.ctx.storage.transactionSync(() => this.expireDue(Date.now()));
+      await this.settle();
+      return "no-intent";
+    }
+    let snapshot: MoneySnapshot;
+    try {
+      snapshot = await this.payments.snapshot(intentId);
+    } catch (error) {
+      if (error instanceof PaymentError && error.kind === "missing") return "unknown-intent";
+      throw error;
+    }
+    this.observe(bookingId, snapshot);
     await this.settle();
-    return action;
+    return `${snapshot.status}:${this.store.hold(bookingId)?.status ?? "none"}`;
   }
 
-  /** payment_intent.succeeded: confirm the seat, or refund money that arrived without one. */
-  async onSucceeded(bookingId: string, intentId: string): Promise<"confirm" | "refund"> {
-    const now = Date.now();
-    const action = this.ctx.storage.transactionSync(() => {
-      this.expireDue(now);
-      const hold = this.store.hold(bookingId);
-      const decided = decideSucceeded(hold, now);
-      if (decided === "confirm") {
-        this.store.setStatus(bookingId, "CONFIRMED");
-        this.store.enqueue("confirm", bookingId, { studentId: hold?.studentId }, now);
-      } else {
-        this.store.enqueue(
-          "refund",
-          bookingId,
-          { intentId, reason: "Captured after the seat was released." },
-          now,
-        );
-      }
-      return decided;
-    });
-    await this.settle();
-    return action;
-  }
-
-  /** payment_intent.canceled: a seat still waiting for this payment is released. */
-  async onIntentCanceled(bookingId: string): Promise<void> {
+  /** Decides on Stripe's view of one intent and writes the outcome (synchronous). */
+  private observe(bookingId: string, snapshot: MoneySnapshot): void {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      const next = decideIntentCanceled(this.store.hold(bookingId));
-      if (next) {
-        this.store.setStatus(bookingId, next);
-        this.store.enqueue("release", bookingId, { status: "EXPIRED" }, now);
-      }
+      this.expireDue(now);
+      this.apply([decideFromStripe(this.store.hold(bookingId), this.facts(), snapshot, now)], now);
     });
-    await this.settle();
+    this.evictIfSeatless(this.store.hold(bookingId)?.studentId);
   }
 
-  /** The student cancels: a pending seat is freed at once, a confirmed one is refunded. */
+  /**
+   * The student cancels, decided here with the object's clock and lesson state: a pending seat
+   * is freed at once, a confirmed one refunded; nothing once the lesson started.
+   */
   async cancelByStudent(bookingId: string): Promise<Result<"released" | "refunding">> {
     const now = Date.now();
     const outcome = this.ctx.storage.transactionSync((): Result<"released" | "refunding"> => {
       const hold = this.store.hold(bookingId);
-      const decided = decideStudentCancel(hold, now);
+      const decided = decideStudentCancel(hold, this.facts(), now);
       if (decided.kind === "refused") return fail(decided.code, decided.message);
-      this.store.setStatus(bookingId, "CANCELLED");
-      if (decided.kind === "release") {
-        this.store.enqueue("release", bookingId, { status: "CANCELLED" }, now);
-        return ok("released");
-      }
-      this.store.enqueue("withdraw", bookingId, {}, now);
-      this.store.enqueue("refund", bookingId, { intentId: hold?.paymentIntentId, reason: null }, now);
-      return ok("refunding");
+      if (hold) this.apply([studentCancelSteps(hold, decided.kind)], now);
+      return ok(decided.kind === "release" ? "released" : "refunding");
     });
     await this.settle();
-    const studentId = this.store.hold(bookingId)?.studentId;
-    if (outcome.ok && studentId) this.evictIfSeatless(studentId);
+    if (outcome.ok) this.evictIfSeatless(this.store.hold(bookingId)?.studentId);
     return outcome;
-  }
-
-  /**
-   * charge.refunded: the money is back (our refund, or one made in Stripe's dashboard). The seat
-   * is given up and the Payment recorded REFUNDED.
-   */
-  async onRefunded(bookingId: string, refundId: string, amount: number): Promise<void> {
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      const status = this.store.hold(bookingId)?.status;
-      if (status === "CONFIRMED" || status === "CAPTURING" || status === "HELD")
-        this.store.setStatus(bookingId, "CANCELLED");
-      this.store.enqueue("record_refund", bookingId, { refundId, amount }, now);
-    });
-    await this.settle();
-    const studentId = this.store.hold(bookingId)?.studentId;
-    if (studentId) this.evictIfSeatless(studentId);
   }
 
   /** The provider changed the slot's size (only possible while nobody holds a seat): recount for the room. */
   async resize(capacity: number): Promise<void> {
     this.store.setMeta("capacity", String(capacity));
-    this.broadcastSeats();
+    this.room.broadcastSeats();
+  }
+
+  /**
+   * The lesson started or ended. Told before D1 is written, so a student's cancel or a late
+   * payment decided here never races it. Ending releases every unpaid hold.
+   */
+  async markSession(state: "IN_PROGRESS" | "COMPLETED"): Promise<void> {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      const current = this.store.getMeta("session");
+      if (current === "COMPLETED" || current === "CANCELLED") return;
+      this.store.setMeta("session", state);
+      if (state === "COMPLETED") this.apply(decideSessionEnd(this.store.holds()), now);
+    });
+    await this.settle();
   }
 
   /** Tells the room about a session event and the slot's new status (start, end). */
   async announce(event: SessionEvent, status: SlotLiveStatus): Promise<void> {
     this.store.setMeta("slot_status", status);
-    this.broadcast(event);
-    this.broadcastSeats();
+    this.room.broadcast(event);
+    this.room.broadcastSeats();
   }
 
   /**
-   * The instructor cancelled: no more bookings; pending holds are released and their intents
-   * cancelled; every confirmed seat is given up and refunded in full. Safe to call again.
+   * The instructor cancelled: no more bookings; every booking ends, whatever its state
+   * (slot-state.ts decideInstructorCancel). Safe to call again.
    */
   async cancelAll(event: SessionEvent): Promise<void> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      this.store.setMeta("closed", "1");
+      this.store.setMeta("session", "CANCELLED");
       this.store.setMeta("slot_status", "CANCELLED");
-      for (const hold of this.store.holds()) {
-        if (hold.status === "HELD") {
-          this.store.setStatus(hold.bookingId, "CANCELLED");
-          this.store.enqueue("release", hold.bookingId, { status: "CANCELLED" }, now);
-        } else if (hold.status === "CAPTURING") {
-          // Not captured yet: release the authorization. Should the capture have landed already,
-          // its succeeded webhook finds the seat gone and refunds.
-          const intentId = this.store.hold(hold.bookingId)?.paymentIntentId;
-          this.store.setStatus(hold.bookingId, "CANCELLED");
-          this.store.enqueue("withdraw", hold.bookingId, {}, now);
-          if (intentId) this.store.enqueue("cancel_intent", hold.bookingId, { intentId }, now);
-        } else if (hold.status === "CONFIRMED") {
-          this.store.setStatus(hold.bookingId, "CANCELLED");
-          this.store.enqueue("withdraw", hold.bookingId, {}, now);
-          this.store.enqueue(
-            "refund",
-            hold.bookingId,
-            { reason: "The instructor cancelled the session." },
-            now,
-          );
-        }
-      }
+      this.apply(decideInstructorCancel(this.store.holds()), now);
     });
     await this.settle();
-    this.broadcast(event);
+    this.room.broadcast(event);
     for (const studentId of new Set(this.store.holds().map((h) => h.studentId)))
       this.evictIfSeatless(studentId);
   }
 
-  /** Cron safety net for a booking stuck past its hold: ask Stripe what really happened. */
-  async reconcile(bookingId: string): Promise<string> {
-    const hold = this.store.hold(bookingId);
-    if (!hold?.paymentIntentId) {
-      this.ctx.storage.transactionSync(() => this.expireDue(Date.now()));
-      await this.settle();
-      return "expired";
-    }
-    const intent = await this.payments.retrieve(hold.paymentIntentId);
-    if (intent.status === "succeeded") return this.onSucceeded(bookingId, intent.id);
-    if (intent.status === "requires_capture") return this.onAuthorized(bookingId, intent.id);
-    if (intent.status === "canceled") {
-      await this.onIntentCanceled(bookingId);
-      return "canceled";
-    }
-    this.ctx.storage.transactionSync(() => this.expireDue(Date.now()));
-    await this.settle();
-    return "expired";
+  /** Logout: closes the sockets that one login session opened here. */
+  async closeSessionSockets(tokenHash: string): Promise<number> {
+    return this.room.closeSession(tokenHash);
   }
 
   /** Read-only view for tests and support. */
@@ -421,11 +375,13 @@ export class SlotObject extends DurableObject<Env> {
     holds: Hold[];
     effects: ReturnType<SlotStorage["pendingEffects"]>;
     alarm: number | null;
+    facts: SlotFacts;
   }> {
     return {
       holds: this.store.holds(),
       effects: this.store.pendingEffects(),
       alarm: await this.ctx.storage.getAlarm(),
+      facts: this.facts(),
     };
   }
 
@@ -438,269 +394,93 @@ export class SlotObject extends DurableObject<Env> {
   private expireDue(now: number): void {
     for (const hold of dueForExpiry(this.store.holds(), now)) {
       this.store.setStatus(hold.bookingId, "EXPIRED");
-      this.store.enqueue("release", hold.bookingId, { status: "EXPIRED" }, now);
+      this.store.enqueue({ kind: "release", bookingId: hold.bookingId, status: "EXPIRED" }, now);
     }
+  }
+
+  private effectContext(attempt: number): EffectContext {
+    return {
+      slotId: this.slotId(),
+      attempt,
+      payments: this.payments,
+      records: this.records,
+      hold: (bookingId) => this.store.hold(bookingId),
+      recheckCapture: (bookingId) =>
+        this.ctx.storage.transactionSync(() => {
+          const now = Date.now();
+          const verdict = decideCapture(this.store.hold(bookingId), this.facts(), now);
+          if (verdict === "abandon") {
+            this.store.setStatus(bookingId, "RELEASED");
+            const reason = "The lesson ended before the payment completed; nothing was charged.";
+            this.store.enqueue({ kind: "release", bookingId, status: "EXPIRED", reason }, now);
+          }
+          return verdict;
+        }),
+      observe: (bookingId, snapshot) => this.observe(bookingId, snapshot),
+      refundDue: (bookingId, captured) => refundDue(this.store.hold(bookingId), captured),
+      announceBooked: (bookingId) =>
+        this.room.broadcast({ type: "session:booked", bookingId, seatsLeft: this.seatsLeft() }),
+    };
   }
 
   /** Runs due effects, then points the alarm at the next hold expiry or retry. */
   private async settle(): Promise<void> {
     for (let i = 0; i < MAX_EFFECTS_PER_DRAIN; i++) {
       const now = Date.now();
-      const effect = this.ctx.storage.transactionSync(() => this.store.claimDue(now, EFFECT_LEASE_MS));
-      if (!effect) break;
+      const queued = this.ctx.storage.transactionSync(() => this.store.claimDue(now, EFFECT_LEASE_MS));
+      if (!queued) break;
       try {
-        await this.run(effect);
-        this.ctx.storage.transactionSync(() => this.store.completeEffect(effect.id));
+        await runEffect(queued.effect, this.effectContext(queued.attempts));
+        this.ctx.storage.transactionSync(() => this.store.completeEffect(queued.id));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        console.warn("slot effect failed", effect.kind, effect.bookingId, message);
+        console.warn("slot effect failed", queued.effect.kind, queued.effect.bookingId, message);
         this.ctx.storage.transactionSync(() =>
-          this.store.retryEffect(effect.id, Date.now() + retryDelayMs(effect.attempts), message),
+          this.store.retryEffect(queued.id, Date.now() + retryDelayMs(queued.attempts), message),
         );
       }
     }
-    this.broadcastSeats();
+    this.room.broadcastSeats();
     const next = this.store.nextWakeUp();
     if (next === undefined) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 50));
   }
 
-  private async run(effect: Effect): Promise<void> {
-    const d1 = this.env.DB;
-    const now = Date.now();
-    const { bookingId, payload } = effect;
-    const slotId = this.slotId();
-    switch (effect.kind) {
-      case "attach_intent":
-        await attachIntent(d1, {
-          bookingId,
-          intentId: String(payload.intentId),
-          clientSecret: String(payload.clientSecret),
-          amount: Number(payload.amount),
-          currency: String(payload.currency),
-          now,
-        });
-        return;
-      case "release": {
-        const status = payload.status === "CANCELLED" ? "CANCELLED" : "EXPIRED";
-        const reason = typeof payload.reason === "string" ? payload.reason : undefined;
-        await releaseBooking(d1, { bookingId, slotId, status, now, ...(reason ? { reason } : {}) });
-        const intentId = this.store.hold(bookingId)?.paymentIntentId;
-        if (intentId) await this.cancelIntent(intentId);
-        return;
-      }
-      case "cancel_intent":
-        await this.cancelIntent(String(payload.intentId));
-        return;
-      case "capture": {
-        const intentId = String(payload.intentId);
-        if (this.store.hold(bookingId)?.status !== "CAPTURING") {
-          // The seat went away while the capture waited (e.g. the instructor cancelled): release.
-          await this.cancelIntent(intentId);
-          return;
-        }
-        await markAuthorized(d1, bookingId, now);
-        try {
-          await this.payments.capture(intentId, bookingId);
-        } catch (error) {
-          if (!(error instanceof PaymentError && error.kind === "unexpected_state")) throw error;
-          // Not capturable any more: Stripe's own state decides (its webhook follows as well).
-          const intent = await this.payments.retrieve(intentId);
-          if (intent.status === "canceled") {
-            this.ctx.storage.transactionSync(() => {
-              if (this.store.hold(bookingId)?.status === "CAPTURING") {
-                this.store.setStatus(bookingId, "RELEASED");
-                this.store.enqueue("release", bookingId, { status: "EXPIRED" }, now);
-              }
-            });
-          }
-        }
-        return;
-      }
-      case "confirm": {
-        const studentId = String(payload.studentId ?? this.store.hold(bookingId)?.studentId);
-        await confirmBooking(d1, { bookingId, slotId, studentId, now });
-        this.broadcast({ type: "session:booked", bookingId, seatsLeft: this.seatsLeft() });
-        return;
-      }
-      case "record_refund":
-        await recordRefund(d1, {
-          bookingId,
-          slotId,
-          refundId: String(payload.refundId),
-          amount: Number(payload.amount),
-          reason: null,
-          now,
-        });
-        return;
-      case "withdraw":
-        await withdrawConfirmedBooking(d1, { bookingId, slotId, now });
-        return;
-      case "refund": {
-        const intentId =
-          typeof payload.intentId === "string"
-            ? payload.intentId
-            : this.store.hold(bookingId)?.paymentIntentId;
-        if (!intentId) return;
-        const reason = typeof payload.reason === "string" ? payload.reason : null;
-        const refund = await this.payments.refundInFull({
-          intentId,
-          bookingId,
-          reason: reason ?? "cancelled",
-          attempt: effect.attempts,
-        });
-        await recordRefund(d1, {
-          bookingId,
-          slotId,
-          refundId: refund.id,
-          amount: refund.amount,
-          reason,
-          now,
-        });
-        return;
-      }
-      default:
-        assertNever(effect.kind);
-    }
-  }
+  // --- Live room (WebSocket hibernation API): slot-room.ts ---
 
-  // --- Live room (WebSocket hibernation API) ---
-
-  /** Accepts a socket the worker has already authorized; sends history, presence and seats. */
+  /** Accepts a socket the worker has already authorized. */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a WebSocket upgrade", { status: 426 });
     }
-    const userId = request.headers.get(ROOM_HEADERS.userId);
-    if (!userId) return new Response("missing user", { status: 400 });
-    const name = decodeURIComponent(request.headers.get(ROOM_HEADERS.name) ?? "").slice(0, 100);
-    const slotId = request.headers.get(ROOM_HEADERS.slotId);
-    const capacity = request.headers.get(ROOM_HEADERS.capacity);
-    const status = request.headers.get(ROOM_HEADERS.status);
     this.ctx.storage.transactionSync(() => {
+      const slotId = request.headers.get(ROOM_HEADERS.slotId);
+      const capacity = request.headers.get(ROOM_HEADERS.capacity);
+      const status = request.headers.get(ROOM_HEADERS.status);
       if (slotId) this.store.setMeta("slot_id", slotId);
       if (capacity) this.store.setMeta("capacity", capacity);
       if (status && !this.store.getMeta("slot_status")) this.store.setMeta("slot_status", status);
     });
-
-    const pair = new WebSocketPair();
-    const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, [userId]);
-    server.serializeAttachment({ userId, name } satisfies SocketInfo);
-    for (const message of this.chat.recent(CHAT_HISTORY)) {
-      this.send(server, {
-        type: "chat",
-        id: message.id,
-        senderId: message.senderId,
-        senderName: message.senderName,
-        text: message.text,
-        sentAt: new Date(message.sentAt).toISOString(),
-      });
-    }
-    this.send(server, this.seatsMessage());
-    this.broadcastPresence();
-    return new Response(null, { status: 101, webSocket: client });
+    return this.room.accept(request);
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    const info = ws.deserializeAttachment() as SocketInfo | null;
-    if (!info) return;
-    if (typeof raw !== "string" || raw.length > 16_384) {
-      this.send(ws, {
-        type: "error",
-        code: "VALIDATION_FAILED",
-        message: "Send JSON text frames of at most 16 KB.",
-      });
-      return;
-    }
-    let parsed: ReturnType<typeof clientMessage.safeParse>;
-    try {
-      parsed = clientMessage.safeParse(JSON.parse(raw));
-    } catch {
-      this.send(ws, { type: "error", code: "VALIDATION_FAILED", message: "Messages must be JSON." });
-      return;
-    }
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      this.send(ws, {
-        type: "error",
-        code: "VALIDATION_FAILED",
-        message: `Invalid message: ${issue?.path.join(".") || "type"} ${issue?.message ?? ""}`.trim(),
-      });
-      return;
-    }
-    const message = parsed.data;
-    if (message.type === "ping") {
-      this.send(ws, { type: "pong" });
-      return;
-    }
-    const record = {
-      id: newId("msg"),
-      senderId: info.userId,
-      senderName: info.name,
-      text: message.text,
-      sentAt: Date.now(),
-    };
-    this.chat.append(record);
-    this.broadcast({ type: "chat", ...record, sentAt: new Date(record.sentAt).toISOString() });
+    this.room.message(ws, raw);
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, "closing");
-    } catch {
-      // already closed
-    }
-    this.broadcastPresence(ws);
+    this.room.closed(ws, code);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.broadcastPresence(ws);
-  }
-
-  private send(ws: WebSocket, message: ServerMessage): void {
-    try {
-      ws.send(JSON.stringify(message));
-    } catch {
-      // A socket that is going away; its close handler updates presence.
-    }
-  }
-
-  private broadcast(message: ServerMessage, except: readonly WebSocket[] = []): void {
-    const text = JSON.stringify(message);
-    for (const ws of this.ctx.getWebSockets()) {
-      if (except.includes(ws)) continue;
-      try {
-        ws.send(text);
-      } catch {
-        // see send()
-      }
-    }
-  }
-
-  /** Who is online, rebuilt from the sockets themselves, so it survives hibernation. */
-  private broadcastPresence(...leaving: WebSocket[]): void {
-    const online = new Set<string>();
-    for (const ws of this.ctx.getWebSockets()) {
-      if (leaving.includes(ws) || ws.readyState !== WebSocket.OPEN) continue;
-      const info = ws.deserializeAttachment() as SocketInfo | null;
-      if (info) online.add(info.userId);
-    }
-    this.broadcast({ type: "presence", online: [...online].sort() }, leaving);
+    this.room.errored(ws);
   }
 
   /** The room is for confirmed students: one whose seat was withdrawn is disconnected. */
-  private evictIfSeatless(studentId: string): void {
+  private evictIfSeatless(studentId: string | undefined): void {
+    if (!studentId) return;
     if (this.store.holds().some((h) => h.studentId === studentId && h.status === "CONFIRMED")) return;
-    const leaving = this.ctx.getWebSockets(studentId);
-    for (const ws of leaving) {
-      try {
-        ws.close(4403, "Your seat in this lesson was cancelled.");
-      } catch {
-        // already closed
-      }
-    }
-    if (leaving.length > 0) this.broadcastPresence(...leaving);
+    this.room.evict(studentId, "Your seat in this lesson was cancelled.");
   }
 
   private seatsLeft(): number {
@@ -713,25 +493,4 @@ export class SlotObject extends DurableObject<Env> {
     const stored = (this.store.getMeta("slot_status") ?? "OPEN") as SlotLiveStatus;
     return { type: "slot", seatsLeft, status: stored === "OPEN" && seatsLeft === 0 ? "FULL" : stored };
   }
-
-  private broadcastSeats(): void {
-    if (this.ctx.getWebSockets().length === 0 || !this.store.getMeta("capacity")) return;
-    this.broadcast(this.seatsMessage());
-  }
-
-  private async cancelIntent(intentId: string): Promise<void> {
-    try {
-      await this.payments.cancel(intentId);
-    } catch (error) {
-      // Already succeeded or cancelled: the succeeded webhook refunds if the seat is gone.
-      // Missing: Stripe has no such intent (e.g. the local stand-in restarted), nothing to release.
-      if (error instanceof PaymentError && (error.kind === "unexpected_state" || error.kind === "missing"))
-        return;
-      throw error;
-    }
-  }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unknown effect ${String(value)}`);
 }

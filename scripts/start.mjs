@@ -72,6 +72,8 @@ start("wrangler dev", bin("wrangler"), [
   "RATE_LIMITS:off",
   "--var",
   "DEV_ROUTES:on",
+  "--var",
+  "STRIPE_STANDIN:on",
   "--show-interactive-dev-session=false",
 ]);
 

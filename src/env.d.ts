@@ -12,6 +12,8 @@ declare namespace Cloudflare {
     AGORA_APP_CERTIFICATE?: string;
     /** "on" under `npm start` only: enables /api/dev/* helpers. */
     DEV_ROUTES?: string;
+    /** "on" only where the local Stripe stand-in is used (npm start, tests): allows its public webhook secret. */
+    STRIPE_STANDIN?: string;
     /** Set by vitest.config.ts only. */
     TEST_MIGRATIONS?: { name: string; queries: string[] }[];
   }

@@ -28,6 +28,8 @@ export const DEFAULT_API_VERSION = "2026-10-28.endive";
 export const DEFAULT_WEBHOOK_SECRET = "whsec_lectern_local_dev";
 const DEFAULT_RETRY_DELAYS_MS = [500, 1000, 2000, 5000, 10000, 30000];
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** API.md: a pm_card_refundFail refund "fails within 5 seconds". */
+export const DEFAULT_REFUND_FAIL_AFTER_MS = 2000;
 
 export interface StandinOptions {
   /** Where events are POSTed; without it events are only recorded. */
@@ -40,6 +42,11 @@ export interface StandinOptions {
   apiVersion?: string;
   /** Event types sent to the webhook (all by default); others are still recorded. */
   enabledEvents?: readonly string[];
+  /**
+   * With delivery "auto", a pending refund (pm_card_refundFail) fails by itself this long after
+   * it was created (default 2000). With "manual", no timers: call settleRefunds().
+   */
+  refundFailAfterMs?: number;
   /** Clock in milliseconds, for tests. */
   now?: () => number;
   log?: (line: string) => void;
@@ -66,6 +73,8 @@ export interface StripeStandin {
   deliverPending(options?: DeliverOptions): Promise<DeliveryResult[]>;
   flushDeliveries(): Promise<void>;
   injectFailure(fault: FaultSpec): void;
+  /** Moves every pending refund to its final state now (failed for pm_card_refundFail); returns how many changed. */
+  settleRefunds(): number;
   reset(): void;
 }
 
@@ -112,10 +121,11 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
   const nowMs = options.now ?? (() => Date.now());
   const apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
   const log = options.log ?? (() => {});
+  const mode = options.delivery ?? "auto";
   const webhooks = createWebhooks(store, {
     url: options.webhookUrl,
     secret: options.webhookSecret ?? DEFAULT_WEBHOOK_SECRET,
-    mode: options.delivery ?? "auto",
+    mode,
     retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     fetchImpl: options.fetchImpl,
     enabledEvents: options.enabledEvents,
@@ -123,7 +133,10 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
     nowMs,
     log,
   });
-  const payments = createPayments(store, webhooks.emit, nowMs);
+  const payments = createPayments(store, webhooks.emit, nowMs, {
+    mode: mode === "auto" ? "timer" : "manual",
+    afterMs: options.refundFailAfterMs ?? DEFAULT_REFUND_FAIL_AFTER_MS,
+  });
   let faults: (FaultSpec & { times: number })[] = [];
 
   function list<T extends { id: string }>(items: T[], ctx: CallContext, filters: readonly string[] = []) {
@@ -429,6 +442,8 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
       case "POST /__standin/reset":
         reset();
         return { status: 200, body: { ok: true } };
+      case "POST /__standin/refunds/settle":
+        return { status: 200, body: { ok: true, settled: payments.settleRefunds() } };
       case "POST /__standin/deliver":
         return { status: 200, body: await webhooks.deliverPending(await json<DeliverOptions>()) };
       case "POST /__standin/faults": {
@@ -481,6 +496,7 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
 
   function reset(): void {
     webhooks.cancel();
+    payments.stopRefundTimers();
     store.clear();
     faults = [];
   }
@@ -491,6 +507,7 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
     deliverPending: webhooks.deliverPending,
     flushDeliveries: webhooks.flush,
     injectFailure,
+    settleRefunds: payments.settleRefunds,
     reset,
   };
 }

@@ -24,6 +24,16 @@ import type {
 import { newId, randomToken } from "./store";
 import type { CallInfo, Emit } from "./webhooks";
 
+/** How pending refunds (pm_card_refundFail) reach their final state. */
+export interface RefundSettling {
+  /** "timer": each settles by itself `afterMs` after creation; "manual": only settleRefunds() moves them. */
+  mode: "timer" | "manual";
+  afterMs: number;
+}
+
+/** Events Stripe raises on its own carry no request. */
+const NO_REQUEST: CallInfo = { requestId: null, idempotencyKey: null };
+
 export interface StripeErrorBody {
   type: string;
   message: string;
@@ -71,7 +81,13 @@ const decline = (code: string, decline_code: string, message: string): Decline =
 const DECLINED = decline("card_declined", "generic_decline", "Your card was declined.");
 
 // Stripe's documented test payment methods and the card numbers behind them.
-const TEST_CARDS: { tokens: string[]; number: string; brand: string; decline?: Decline }[] = [
+const TEST_CARDS: {
+  tokens: string[];
+  number: string;
+  brand: string;
+  decline?: Decline;
+  refundFailure?: string;
+}[] = [
   { tokens: ["pm_card_visa"], number: "4242424242424242", brand: "visa" },
   { tokens: ["pm_card_mastercard"], number: "5555555555554444", brand: "mastercard" },
   { tokens: ["pm_card_amex"], number: "378282246310005", brand: "amex" },
@@ -104,6 +120,13 @@ const TEST_CARDS: { tokens: string[]; number: string; brand: string; decline?: D
     number: "4000000000000127",
     brand: "visa",
     decline: decline("incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect."),
+  },
+  // The charge succeeds; every refund of it starts pending, then fails.
+  {
+    tokens: ["pm_card_refundFail"],
+    number: "4000000000005126",
+    brand: "visa",
+    refundFailure: "expired_or_canceled_card",
   },
 ];
 
@@ -141,8 +164,14 @@ function mergeMetadata(
   return merged;
 }
 
-export function createPayments(store: StandinStore, emit: Emit, nowMs: () => number) {
+export function createPayments(
+  store: StandinStore,
+  emit: Emit,
+  nowMs: () => number,
+  settling: RefundSettling = { mode: "manual", afterMs: 0 },
+) {
   const nowSec = () => Math.floor(nowMs() / 1000);
+  const refundTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   function intentById(id: string): PaymentIntent {
     return lookup(store.paymentIntents.get(id), id, "payment_intent", "intent");
@@ -167,7 +196,7 @@ export function createPayments(store: StandinStore, emit: Emit, nowMs: () => num
     };
     store.paymentMethods.set(method.id, {
       method,
-      behaviour: { brand: card.brand, last4, decline: card.decline },
+      behaviour: { brand: card.brand, last4, decline: card.decline, refundFailure: card.refundFailure },
     });
     return method.id;
   }
@@ -474,6 +503,61 @@ export function createPayments(store: StandinStore, emit: Emit, nowMs: () => num
     return latestCharge(intent);
   }
 
+  /** What still counts as given back: pending and succeeded refunds (failed and canceled ones do not). */
+  function refundedSoFar(charge: Charge): number {
+    let total = 0;
+    for (const refund of store.refunds.values()) {
+      if (refund.charge === charge.id && (refund.status === "pending" || refund.status === "succeeded")) {
+        total += refund.amount;
+      }
+    }
+    return total;
+  }
+
+  function syncRefunded(charge: Charge): void {
+    charge.amount_refunded = refundedSoFar(charge);
+    charge.refunded = charge.amount_refunded >= charge.amount_captured;
+  }
+
+  function refundFailureOf(charge: Charge | undefined): string | undefined {
+    return charge ? store.paymentMethods.get(charge.payment_method)?.behaviour.refundFailure : undefined;
+  }
+
+  /** Moves one pending refund to its final state; false if it was not pending. */
+  function settleRefund(refund: Refund): boolean {
+    const timer = refundTimers.get(refund.id);
+    if (timer !== undefined) clearTimeout(timer);
+    refundTimers.delete(refund.id);
+    if (refund.status !== "pending" || store.refunds.get(refund.id) !== refund) return false;
+    const charge = store.charges.get(refund.charge);
+    const failure = refundFailureOf(charge);
+    if (failure) {
+      refund.status = "failed";
+      refund.failure_reason = failure;
+      if (charge) syncRefunded(charge);
+      emit("refund.updated", refund, NO_REQUEST);
+      emit("refund.failed", refund, NO_REQUEST);
+      emit("charge.refund.updated", refund, NO_REQUEST);
+      return true;
+    }
+    refund.status = "succeeded";
+    emit("refund.updated", refund, NO_REQUEST);
+    emit("charge.refund.updated", refund, NO_REQUEST);
+    return true;
+  }
+
+  /** Settles every pending refund at once (no timers); returns how many changed. */
+  function settleRefunds(): number {
+    let changed = 0;
+    for (const refund of [...store.refunds.values()]) if (settleRefund(refund)) changed += 1;
+    return changed;
+  }
+
+  function stopRefundTimers(): void {
+    for (const timer of refundTimers.values()) clearTimeout(timer);
+    refundTimers.clear();
+  }
+
   function createRefund(form: FormObject, call: CallInfo): Refund {
     rejectUnknown(form, ["payment_intent", "charge", "amount", "reason", "metadata", "expand"]);
     const requested = readInteger(form, "amount");
@@ -483,7 +567,7 @@ export function createPayments(store: StandinStore, emit: Emit, nowMs: () => num
       throw invalid("Invalid positive integer", "parameter_invalid_integer", "amount");
     }
     const charge = refundableCharge(readString(form, "payment_intent"), readString(form, "charge"));
-    const remaining = charge.amount_captured - charge.amount_refunded;
+    const remaining = charge.amount_captured - refundedSoFar(charge);
     if (remaining <= 0) {
       throw new ApiError(400, {
         type: "invalid_request_error",
@@ -501,6 +585,7 @@ export function createPayments(store: StandinStore, emit: Emit, nowMs: () => num
         message: `Refund amount (${money(amount)}) is greater than unrefunded amount on charge (${money(remaining)})`,
       });
     }
+    const pending = refundFailureOf(charge) !== undefined;
     const refund: Refund = {
       id: newId("re"),
       object: "refund",
@@ -509,19 +594,36 @@ export function createPayments(store: StandinStore, emit: Emit, nowMs: () => num
       charge: charge.id,
       created: nowSec(),
       currency: charge.currency,
+      failure_reason: null,
       metadata,
       payment_intent: charge.payment_intent,
       reason: reason ?? null,
-      status: "succeeded",
+      status: pending ? "pending" : "succeeded",
     };
     store.refunds.set(refund.id, refund);
-    charge.amount_refunded += amount;
-    charge.refunded = charge.amount_refunded >= charge.amount_captured;
+    syncRefunded(charge);
+    // The same object, so the charge's list always shows the refund's current state.
     charge.refunds.data.unshift(refund);
     emit("refund.created", refund, call);
     emit("charge.refunded", charge, call);
+    if (pending && settling.mode === "timer") {
+      refundTimers.set(
+        refund.id,
+        setTimeout(() => settleRefund(refund), settling.afterMs),
+      );
+    }
     return refund;
   }
 
-  return { intentById, createIntent, updateIntent, confirmIntent, captureIntent, cancelIntent, createRefund };
+  return {
+    intentById,
+    createIntent,
+    updateIntent,
+    confirmIntent,
+    captureIntent,
+    cancelIntent,
+    createRefund,
+    settleRefunds,
+    stopRefundTimers,
+  };
 }

@@ -16,6 +16,8 @@ export interface StandinServerOptions {
   webhookUrl?: string;
   webhookSecret?: string;
   retryDelaysMs?: readonly number[];
+  /** How long after creation a pm_card_refundFail refund fails (default 2000). */
+  refundFailAfterMs?: number;
   log?: (line: string) => void;
 }
 
@@ -32,6 +34,7 @@ export async function startStripeStandin(options: StandinServerOptions = {}): Pr
     webhookUrl: options.webhookUrl ?? DEFAULT_WEBHOOK_URL,
     webhookSecret: options.webhookSecret ?? DEFAULT_WEBHOOK_SECRET,
     retryDelaysMs: options.retryDelaysMs,
+    refundFailAfterMs: options.refundFailAfterMs,
     log,
   });
 

@@ -53,6 +53,8 @@ export interface CardBehaviour {
   brand: string;
   last4: string;
   decline?: { code: string; decline_code: string; message: string };
+  /** The charge succeeds, but each refund of it starts `pending` and later fails with this reason. */
+  refundFailure?: string;
 }
 
 export interface PaymentMethod {
@@ -89,6 +91,8 @@ export interface Charge {
   status: "succeeded" | "failed";
 }
 
+export type RefundStatus = "pending" | "succeeded" | "failed" | "canceled";
+
 export interface Refund {
   id: string;
   object: "refund";
@@ -97,10 +101,12 @@ export interface Refund {
   charge: string;
   created: number;
   currency: string;
+  /** Set only once the refund failed (e.g. "expired_or_canceled_card"). */
+  failure_reason: string | null;
   metadata: Record<string, string>;
   payment_intent: string;
   reason: string | null;
-  status: "succeeded";
+  status: RefundStatus;
 }
 
 export interface StripeEvent {

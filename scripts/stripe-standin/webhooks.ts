@@ -5,7 +5,8 @@ import { newId } from "./store";
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
 export interface CallInfo {
-  requestId: string;
+  /** null for events Stripe raises on its own (no API call behind them). */
+  requestId: string | null;
   idempotencyKey: string | null;
 }
 

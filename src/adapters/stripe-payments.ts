@@ -1,4 +1,5 @@
 import Stripe from "stripe";
+import { type MoneySnapshot, type RefundFact, refundRemainder } from "../domain/payment-state";
 
 /** Local defaults: the stand-in accepts any sk_test_ key and signs events with this secret. */
 export const LOCAL_STRIPE_KEY = "sk_test_lectern_local";
@@ -32,21 +33,29 @@ export interface Payments {
     currency: string;
   }): Promise<PaymentIntentView>;
   retrieve(intentId: string): Promise<PaymentIntentView>;
-  /** Captures an authorization; `unexpected_state` when it is no longer capturable. */
-  capture(intentId: string, bookingId: string): Promise<PaymentIntentView>;
+  /** The intent and every refund of it, as Stripe says now. */
+  snapshot(intentId: string): Promise<MoneySnapshot>;
+  /**
+   * Captures an authorization; `unexpected_state` when it is no longer capturable. `attempt`
+   * makes each retry a new request (a replayed key would repeat a 5xx for 24 hours).
+   */
+  capture(intentId: string, bookingId: string, attempt: number): Promise<MoneySnapshot>;
   /** Releases an authorization or abandons an unpaid intent; `unexpected_state` if it already succeeded. */
   cancel(intentId: string): Promise<void>;
   /**
-   * Refunds the intent in full unless a refund already exists for it (pending or succeeded), so a
-   * retry after a lost answer can never refund twice. `attempt` makes a fresh idempotency key for
-   * a retry after a failed refund.
+   * Refunds what is left: captured minus refunds that succeeded or are pending (any source), read
+   * from Stripe's own list first, so a retry after a lost answer never refunds twice. Null when
+   * nothing is left. `attempt` makes a fresh idempotency key for a retry.
    */
-  refundInFull(input: {
+  refundRemainder(input: {
     intentId: string;
     bookingId: string;
     reason: string;
     attempt: number;
-  }): Promise<RefundView>;
+  }): Promise<RefundView | null>;
+  /** The PaymentIntent a refund or charge belongs to, read from Stripe (webhook bodies are hints). */
+  intentOfRefund(refundId: string): Promise<string | null>;
+  intentOfCharge(chargeId: string): Promise<string | null>;
   /** Verifies the Stripe-Signature of a raw webhook body; throws on a bad signature. */
   verifyEvent(rawBody: string, signature: string): Promise<Stripe.Event>;
 }
@@ -74,6 +83,36 @@ function toView(intent: Stripe.PaymentIntent): PaymentIntentView {
     lastPaymentError: intent.last_payment_error?.message ?? null,
   };
 }
+
+const REFUND_STATUSES = new Set(["pending", "succeeded", "failed", "canceled"]);
+
+function toRefundFact(refund: Stripe.Refund): RefundFact {
+  const status = refund.status && REFUND_STATUSES.has(refund.status) ? refund.status : "pending";
+  return {
+    id: refund.id,
+    amount: refund.amount,
+    status: status as RefundFact["status"],
+    created: refund.created,
+    failureReason: refund.failure_reason ?? null,
+  };
+}
+
+function toSnapshot(intent: Stripe.PaymentIntent, refunds: RefundFact[]): MoneySnapshot {
+  const charge = intent.latest_charge;
+  return {
+    intentId: intent.id,
+    status: intent.status as MoneySnapshot["status"],
+    amount: intent.amount,
+    captured: intent.amount_received ?? 0,
+    currency: intent.currency,
+    chargeId: typeof charge === "string" ? charge : (charge?.id ?? null),
+    lastPaymentError: intent.last_payment_error?.message ?? null,
+    refunds,
+  };
+}
+
+const idOf = (value: string | { id: string } | null | undefined) =>
+  typeof value === "string" ? value : (value?.id ?? null);
 
 function translate(error: unknown): PaymentError {
   if (error instanceof Stripe.errors.StripeError) {
@@ -109,9 +148,11 @@ export function stripeConfig(env: Env): StripeConfig {
   if (env.STRIPE_SECRET_KEY) {
     return { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiBase: undefined };
   }
+  // The local secret is public: only the stand-in's own setups may accept it, never production.
+  const localSecret = env.STRIPE_STANDIN === "on" ? LOCAL_WEBHOOK_SECRET : undefined;
   return {
     secretKey: LOCAL_STRIPE_KEY,
-    webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? LOCAL_WEBHOOK_SECRET,
+    webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? localSecret,
     apiBase: new URL(env.STRIPE_API_BASE),
   };
 }
@@ -130,6 +171,15 @@ export function createStripePayments(config: StripeConfig): Payments {
       : {}),
   });
   const crypto = Stripe.createSubtleCryptoProvider();
+
+  async function listRefunds(intentId: string): Promise<RefundFact[]> {
+    const facts: RefundFact[] = [];
+    for await (const refund of stripe.refunds.list({ payment_intent: intentId, limit: 100 })) {
+      facts.push(toRefundFact(refund));
+      if (facts.length >= 1000) break;
+    }
+    return facts;
+  }
 
   return {
     createIntent: ({ bookingId, slotId, studentId, amount, currency }) =>
@@ -150,38 +200,52 @@ export function createStripePayments(config: StripeConfig): Payments {
         ),
       ),
     retrieve: (intentId) => guarded(async () => toView(await stripe.paymentIntents.retrieve(intentId))),
-    capture: (intentId, bookingId) =>
+    snapshot: (intentId) =>
+      guarded(async () => {
+        const [intent, refunds] = await Promise.all([
+          stripe.paymentIntents.retrieve(intentId),
+          listRefunds(intentId),
+        ]);
+        return toSnapshot(intent, refunds);
+      }),
+    capture: (intentId, bookingId, attempt) =>
       guarded(async () =>
-        toView(
+        toSnapshot(
           await stripe.paymentIntents.capture(
             intentId,
             {},
-            { idempotencyKey: `booking-${bookingId}-capture` },
+            { idempotencyKey: `booking-${bookingId}-capture-${attempt}` },
           ),
+          [],
         ),
       ),
     cancel: (intentId) =>
       guarded(async () => {
         await stripe.paymentIntents.cancel(intentId);
       }),
-    refundInFull: ({ intentId, bookingId, reason, attempt }) =>
+    refundRemainder: ({ intentId, bookingId, reason, attempt }) =>
       guarded(async () => {
-        const existing = await stripe.refunds.list({ payment_intent: intentId, limit: 10 });
-        const live = existing.data.find(
-          (refund) => refund.status === "succeeded" || refund.status === "pending",
+        const [intent, refunds] = await Promise.all([
+          stripe.paymentIntents.retrieve(intentId),
+          listRefunds(intentId),
+        ]);
+        const amount = refundRemainder(toSnapshot(intent, refunds));
+        if (amount <= 0) return null;
+        const refund = await stripe.refunds.create(
+          {
+            payment_intent: intentId,
+            amount,
+            reason: "requested_by_customer",
+            metadata: { bookingId, lecternReason: reason.slice(0, 400) },
+          },
+          { idempotencyKey: `booking-${bookingId}-refund-${attempt}` },
         );
-        const refund =
-          live ??
-          (await stripe.refunds.create(
-            {
-              payment_intent: intentId,
-              reason: "requested_by_customer",
-              metadata: { bookingId, lecternReason: reason },
-            },
-            { idempotencyKey: `booking-${bookingId}-refund-${attempt}` },
-          ));
         return { id: refund.id, status: refund.status ?? "pending", amount: refund.amount };
       }),
+    intentOfRefund: (refundId) =>
+      guarded(async () => idOf((await stripe.refunds.retrieve(refundId)).payment_intent)),
+    intentOfCharge: (chargeId) =>
+      guarded(async () => idOf((await stripe.charges.retrieve(chargeId)).payment_intent)),
     verifyEvent: async (rawBody, signature) => {
       if (!config.webhookSecret) throw new PaymentError("invalid", "No webhook secret is configured.");
       return stripe.webhooks.constructEventAsync(rawBody, signature, config.webhookSecret, undefined, crypto);

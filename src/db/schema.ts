@@ -145,24 +145,36 @@ export const paymentStatuses = [
   "SUCCEEDED",
   "CANCELED",
   "REFUND_PENDING",
+  "PARTIALLY_REFUNDED",
   "REFUNDED",
+  "REFUND_FAILED",
 ] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
+/**
+ * One row per PaymentIntent, a projection of what Stripe last said about it. No foreign key to
+ * bookings: money history outlives the slot and booking it was for (cleanup removes slots).
+ */
 export const payments = sqliteTable(
   "payments",
   {
     id: text("id").primaryKey(),
-    bookingId: text("booking_id")
-      .notNull()
-      .references(() => bookings.id),
+    bookingId: text("booking_id").notNull(),
+    slotId: text("slot_id"),
+    studentId: text("student_id"),
     paymentIntentId: text("payment_intent_id").notNull(),
     clientSecret: text("client_secret").notNull(),
     amount: integer("amount").notNull(),
     currency: text("currency").notNull(),
     status: text("status", { enum: paymentStatuses }).notNull(),
+    /** Captured at Stripe (the intent's amount_received). */
+    amountCaptured: integer("amount_captured").notNull().default(0),
+    chargeId: text("charge_id"),
     refundId: text("refund_id"),
+    /** Refunds Stripe reports succeeded; failed ones never count. */
     refundedAmount: integer("refunded_amount").notNull().default(0),
+    /** Refunds still pending at Stripe. */
+    refundPendingAmount: integer("refund_pending_amount").notNull().default(0),
     /** Why money went back without a cancellation (e.g. captured after the seat was gone). */
     refundReason: text("refund_reason"),
     createdAt: integer("created_at").notNull(),
@@ -172,6 +184,69 @@ export const payments = sqliteTable(
     uniqueIndex("payments_booking").on(t.bookingId),
     uniqueIndex("payments_intent").on(t.paymentIntentId),
   ],
+);
+
+/** Every refund Stripe knows for our intents (ours or made elsewhere), as Stripe last said. */
+export const refunds = sqliteTable(
+  "refunds",
+  {
+    id: text("id").primaryKey(),
+    paymentIntentId: text("payment_intent_id").notNull(),
+    bookingId: text("booking_id").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: ["pending", "succeeded", "failed", "canceled"] }).notNull(),
+    failureReason: text("failure_reason"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("refunds_intent").on(t.paymentIntentId), index("refunds_booking").on(t.bookingId)],
+);
+
+export const ledgerKinds = [
+  "authorized",
+  "authorization_released",
+  "captured",
+  "refund_created",
+  "refund_succeeded",
+  "refund_failed",
+] as const;
+export type LedgerKind = (typeof ledgerKinds)[number];
+
+/**
+ * The money ledger: append-only, never updated or deleted. One row per money fact seen at
+ * Stripe, unique by (kind, Stripe object id), so recording the same fact again is a no-op.
+ */
+export const moneyLedger = sqliteTable(
+  "money_ledger",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ledgerKinds }).notNull(),
+    bookingId: text("booking_id").notNull(),
+    slotId: text("slot_id").notNull(),
+    paymentIntentId: text("payment_intent_id").notNull(),
+    /** The intent, charge or refund this fact is about. */
+    stripeObjectId: text("stripe_object_id").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("money_ledger_fact").on(t.kind, t.stripeObjectId),
+    index("money_ledger_booking").on(t.bookingId),
+    index("money_ledger_slot").on(t.slotId),
+  ],
+);
+
+/** Which live rooms a login session has sockets in, so logging out can close them. */
+export const liveConnections = sqliteTable(
+  "live_connections",
+  {
+    tokenHash: text("token_hash").notNull(),
+    slotId: text("slot_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenHash, t.slotId] })],
 );
 
 export const sessionStatuses = ["SCHEDULED", "IN_PROGRESS", "COMPLETED", "CANCELLED"] as const;
@@ -221,6 +296,7 @@ export const stripeEvents = sqliteTable("stripe_events", {
 
 export type BookingRow = typeof bookings.$inferSelect;
 export type PaymentRow = typeof payments.$inferSelect;
+export type RefundRow = typeof refunds.$inferSelect;
 export type TeachingSessionRow = typeof teachingSessions.$inferSelect;
 
 /** Join/leave intervals; an open interval has no left_at. Sealed (closed) when the session ends. */

@@ -25,6 +25,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case "ALREADY_BOOKED":
     case "SLOT_NOT_BOOKABLE":
     case "BOOKING_NOT_ACTIVE":
+    case "TOO_MANY_HOLDS":
     case "SESSION_NOT_STARTED":
     case "SESSION_ALREADY_STARTED":
     case "SESSION_ENDED":

@@ -1,6 +1,6 @@
 import { slotObject } from "../adapters/slot-client";
 import type { Deps } from "../deps";
-import { findStuckBookings } from "../services/bookings";
+import { findUnsettledMoney } from "../services/bookings";
 import { topUpPatterns } from "../services/patterns";
 import { removeExpiredUnbookedSlots } from "../services/slots";
 import { runNotifications } from "./notifications";
@@ -11,24 +11,34 @@ export const DAILY_CRON = "15 0 * * *";
 /** Cron dispatch: each job is idempotent, so a repeated or overlapping run is harmless. */
 export async function runScheduled(cron: string, deps: Deps): Promise<Record<string, unknown>> {
   const report: Record<string, unknown> = {};
+  // One failing job never stops the others; its error is reported instead.
+  const run = async (name: string, job: () => Promise<unknown>) => {
+    try {
+      report[name] = await job();
+    } catch (error) {
+      console.error("cron job failed", name, error);
+      report[name] = { error: error instanceof Error ? error.message : String(error) };
+    }
+  };
   if (cron === DAILY_CRON || cron === FREQUENT_CRON) {
-    report.reconciled = await reconcileStuckBookings(deps);
-    report.cancellationsFinished = await finishCancelledSessions(deps);
-    report.removedSlots = await removeExpiredUnbookedSlots(deps);
-    report.notifications = await runNotifications(deps);
+    await run("reconciled", () => reconcileStuckBookings(deps));
+    await run("cancellationsFinished", () => finishCancelledSessions(deps));
+    await run("removedSlots", () => removeExpiredUnbookedSlots(deps));
+    await run("notifications", () => runNotifications(deps));
   }
-  if (cron === DAILY_CRON) {
-    report.patterns = await topUpPatterns(deps);
-  }
+  if (cron === DAILY_CRON) await run("patterns", () => topUpPatterns(deps));
   return report;
 }
 
-/** Bookings still pending a minute after their hold ended: their slot objects ask Stripe. */
+/**
+ * Every booking whose money is not final (quiet for a minute): its slot object re-reads Stripe and
+ * heals (confirm, release, refund the remainder, record the refund's outcome). Idempotent.
+ */
 export async function reconcileStuckBookings(deps: Deps): Promise<Record<string, string>> {
   const outcomes: Record<string, string> = {};
-  for (const booking of await findStuckBookings(deps, 60_000)) {
+  for (const booking of await findUnsettledMoney(deps, 60_000)) {
     try {
-      outcomes[booking.id] = await slotObject(deps.env, booking.slotId).reconcile(booking.id);
+      outcomes[booking.id] = await slotObject(deps.env, booking.slotId).syncFromStripe(booking.id);
     } catch (error) {
       outcomes[booking.id] = `error: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -49,8 +59,17 @@ export async function finishCancelledSessions(deps: Deps): Promise<number> {
         LIMIT 50`,
     )
     .all<{ sessionId: string; slotId: string }>();
+  let finished = 0;
   for (const row of results) {
-    await slotObject(deps.env, row.slotId).cancelAll({ type: "session:cancelled", sessionId: row.sessionId });
+    try {
+      await slotObject(deps.env, row.slotId).cancelAll({
+        type: "session:cancelled",
+        sessionId: row.sessionId,
+      });
+      finished += 1;
+    } catch (error) {
+      console.warn("finishing a cancelled session failed", row.sessionId, error);
+    }
   }
-  return results.length;
+  return finished;
 }

@@ -9,6 +9,7 @@ import {
   bookSlot,
   cancelBooking,
   getBooking,
+  getBookingPayment,
   listSlotBookings,
   liveAvailability,
 } from "../services/bookings";
@@ -56,6 +57,9 @@ export const slotBookingRoutes = new Hono<AppEnv>()
 export const bookingRoutes = new Hono<AppEnv>()
   .get("/:id", requireUser(), validate("param", idParam), async (c) => {
     return c.json(await getBooking(c.get("deps"), currentUser(c), c.req.valid("param").id), 200);
+  })
+  .get("/:id/payment", requireUser(), validate("param", idParam), async (c) => {
+    return c.json(await getBookingPayment(c.get("deps"), currentUser(c), c.req.valid("param").id), 200);
   })
   .post("/:id/cancel", requireUser(), validate("param", idParam), async (c) => {
     return c.json(await cancelBooking(c.get("deps"), currentUser(c), c.req.valid("param").id), 200);

@@ -4,10 +4,11 @@ import { slotObject } from "../adapters/slot-client";
 import { bookings } from "../db/schema";
 import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
-import { isOwnOrigin } from "../http/middleware/auth";
+import { isOwnOrigin, readToken } from "../http/middleware/auth";
 import { idParam } from "../http/schemas";
 import { validate } from "../http/validate";
 import { findUserBySessionToken } from "../services/accounts";
+import { hashSessionToken, rememberLiveConnection } from "../services/live-connections";
 import { findSlotRow, toSlot } from "../services/slots";
 import { ROOM_HEADERS } from "../shared/protocol";
 
@@ -23,7 +24,11 @@ export const liveRoutes = new Hono<AppEnv>().get("/:id/ws", validate("param", id
   const deps = c.get("deps");
   let user = c.get("user");
   const queryToken = c.req.query("token");
-  if (!user && queryToken && queryToken.length <= 200) user = await findUserBySessionToken(deps, queryToken);
+  let token = user ? readToken(c)?.token : undefined;
+  if (!user && queryToken && queryToken.length <= 200) {
+    user = await findUserBySessionToken(deps, queryToken);
+    token = queryToken;
+  }
   if (!user) throw new AppError("UNAUTHENTICATED", "Sign in first: pass ?token= or the session cookie.");
 
   const slot = await findSlotRow(deps, c.req.valid("param").id);
@@ -42,6 +47,11 @@ export const liveRoutes = new Hono<AppEnv>().get("/:id/ws", validate("param", id
     throw new AppError("VALIDATION_FAILED", "This endpoint expects a WebSocket upgrade.");
   }
   const headers = new Headers(c.req.raw.headers);
+  if (token) {
+    const tokenHash = await hashSessionToken(token);
+    await rememberLiveConnection(deps, tokenHash, slot.id);
+    headers.set(ROOM_HEADERS.session, tokenHash);
+  }
   headers.set(ROOM_HEADERS.userId, user.id);
   headers.set(ROOM_HEADERS.name, encodeURIComponent(user.name));
   headers.set(ROOM_HEADERS.slotId, slot.id);

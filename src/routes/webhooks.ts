@@ -3,20 +3,21 @@ import { createStripePayments, stripeConfig } from "../adapters/stripe-payments"
 import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
 import { runNotifications } from "../jobs/notifications";
-import { processStripeEvent } from "../services/stripe-events";
+import { parseStripeEvent, processStripeEvent } from "../services/stripe-events";
 
 /** POST /api/webhooks/stripe: signature checked on the raw body before anything else. */
 export const webhookRoutes = new Hono<AppEnv>().post("/stripe", async (c) => {
   const signature = c.req.header("stripe-signature");
   const rawBody = await c.req.text();
   if (!signature) throw new AppError("INVALID_SIGNATURE", "The Stripe-Signature header is missing.");
-  let event: Awaited<ReturnType<ReturnType<typeof createStripePayments>["verifyEvent"]>>;
+  const stripe = createStripePayments(stripeConfig(c.env));
+  let verified: unknown;
   try {
-    event = await createStripePayments(stripeConfig(c.env)).verifyEvent(rawBody, signature);
+    verified = await stripe.verifyEvent(rawBody, signature);
   } catch {
     throw new AppError("INVALID_SIGNATURE", "The Stripe-Signature does not match this payload.");
   }
-  const outcome = await processStripeEvent(c.get("deps"), event);
+  const outcome = await processStripeEvent(c.get("deps"), stripe, parseStripeEvent(verified));
   // Confirmation and refund emails go out right away instead of waiting for the next cron.
   c.executionCtx.waitUntil(
     runNotifications(c.get("deps")).catch((error) => console.warn("notifications", error)),

@@ -1,14 +1,6 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { slotObject } from "../adapters/slot-client";
-import {
-  type BookingRow,
-  bookings,
-  type PaymentRow,
-  payments,
-  slots,
-  teachingSessions,
-  users,
-} from "../db/schema";
+import { type BookingRow, bookings, type PaymentRow, payments, slots, users } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
 import { MIN_CHARGE_MINOR_UNITS } from "../domain/money";
@@ -18,7 +10,10 @@ import { findSlotRow } from "./slots";
 
 export type { Booking };
 
-export function toBooking(row: BookingRow, payment?: Pick<PaymentRow, "status"> | null): Booking {
+export function toBooking(
+  row: BookingRow,
+  payment?: Pick<PaymentRow, "status" | "refundedAmount"> | null,
+): Booking {
   return {
     id: row.id,
     slotId: row.slotId,
@@ -30,7 +25,8 @@ export function toBooking(row: BookingRow, payment?: Pick<PaymentRow, "status"> 
     paymentIntentId: row.paymentIntentId,
     ...(row.lastPaymentError ? { lastPaymentError: row.lastPaymentError } : {}),
     ...(row.sessionId ? { sessionId: row.sessionId } : {}),
-    ...(payment ? { paymentStatus: payment.status } : {}),
+    paymentStatus: payment?.status ?? "REQUIRES_PAYMENT",
+    amountRefunded: payment?.refundedAmount ?? 0,
   };
 }
 
@@ -121,6 +117,8 @@ export async function bookSlot(
       capacity: slot.maxParticipants,
       priceAmount: slot.priceAmount,
       currency: slot.currency,
+      startsAt: slot.startsAt,
+      endsAt: slot.endsAt,
     },
     studentId: student.id,
     idempotencyKey,
@@ -129,7 +127,7 @@ export async function bookSlot(
   const { booking, payment } = await loadBooking(deps, value.bookingId);
   const view = toBooking(
     { ...booking, paymentIntentId: booking.paymentIntentId ?? value.paymentIntentId },
-    payment ?? { status: "REQUIRES_PAYMENT" },
+    payment ?? { status: "REQUIRES_PAYMENT", refundedAmount: 0 },
   );
   return {
     answer: {
@@ -140,7 +138,11 @@ export async function bookSlot(
   };
 }
 
-/** The student cancels: pending → released (CANCELLED, seat free); confirmed → refunded. */
+/**
+ * The student cancels: pending → released (CANCELLED, seat free); confirmed → refunded. Whether
+ * it is still allowed (the lesson not started, by the clock or by the provider) is decided inside
+ * the slot's object, so it cannot race the start.
+ */
 export async function cancelBooking(deps: Deps, user: AuthUser, id: string): Promise<Booking> {
   const { booking } = await loadBooking(deps, id);
   if (booking.studentId !== user.id)
@@ -148,32 +150,50 @@ export async function cancelBooking(deps: Deps, user: AuthUser, id: string): Pro
   if (booking.status !== "PENDING_PAYMENT" && booking.status !== "CONFIRMED") {
     throw new AppError("BOOKING_NOT_ACTIVE", `This booking is already ${booking.status.toLowerCase()}.`);
   }
-  const session = await deps.db.query.teachingSessions.findFirst({
-    where: eq(teachingSessions.slotId, booking.slotId),
-  });
-  if (session && (session.status === "IN_PROGRESS" || session.status === "COMPLETED")) {
-    throw new AppError(
-      "SESSION_ALREADY_STARTED",
-      "The session has already started, so this booking cannot be cancelled.",
-    );
-  }
   unwrap(await slotObject(deps.env, booking.slotId).cancelByStudent(id));
   const latest = await loadBooking(deps, id);
   return toBooking(latest.booking, latest.payment);
 }
 
-/** Pending bookings whose hold ended more than `graceMs` ago: the reconcile cron asks their objects. */
-export async function findStuckBookings(
+/** How to pay for a pending booking from any device or tab: its intent and client secret. */
+export async function getBookingPayment(
+  deps: Deps,
+  user: AuthUser,
+  id: string,
+): Promise<{ paymentIntentId: string; clientSecret: string }> {
+  const { booking, payment } = await loadBooking(deps, id);
+  if (booking.studentId !== user.id) throw new AppError("FORBIDDEN", "Only the student who booked can pay.");
+  if (booking.status !== "PENDING_PAYMENT" || booking.holdExpiresAt <= deps.now() || !payment) {
+    throw new AppError("BOOKING_NOT_ACTIVE", "This booking is not waiting for a payment.");
+  }
+  return { paymentIntentId: payment.paymentIntentId, clientSecret: payment.clientSecret };
+}
+
+/**
+ * Bookings whose money is not final, quiet for at least `graceMs`: pending past their hold, a
+ * refund or capture under way, money held without a seat, or a seat without captured money. The
+ * reconcile job asks each one's slot object to compare with Stripe and heal.
+ */
+export async function findUnsettledMoney(
   deps: Deps,
   graceMs: number,
 ): Promise<{ id: string; slotId: string }[]> {
-  return deps.db
-    .select({ id: bookings.id, slotId: bookings.slotId })
-    .from(bookings)
-    .where(
-      and(eq(bookings.status, "PENDING_PAYMENT"), sql`${bookings.holdExpiresAt} < ${deps.now() - graceMs}`),
+  const quietSince = deps.now() - graceMs;
+  const { results } = await deps.d1
+    .prepare(
+      `SELECT b.id AS id, b.slot_id AS slotId
+         FROM bookings b LEFT JOIN payments p ON p.booking_id = b.id
+        WHERE (b.status = 'PENDING_PAYMENT' AND b.hold_expires_at < ?1)
+           OR (MAX(b.updated_at, COALESCE(p.updated_at, 0)) < ?1
+               AND (p.status IN ('REFUND_PENDING', 'AUTHORIZED')
+                    OR (b.status IN ('CANCELLED', 'EXPIRED') AND p.status IN ('SUCCEEDED', 'PARTIALLY_REFUNDED'))
+                    OR (b.status = 'CONFIRMED' AND (p.status IS NULL OR p.status IN ('REQUIRES_PAYMENT', 'CANCELED')))))
+        ORDER BY b.updated_at
+        LIMIT 100`,
     )
-    .limit(100);
+    .bind(quietSince)
+    .all<{ id: string; slotId: string }>();
+  return results;
 }
 
 /** Seats as the slot's object counts them right now (holds included), without waiting for D1. */

@@ -138,6 +138,8 @@ export async function startSession(deps: Deps, user: AuthUser, id: string): Prom
     if (!decision.ok) throw AppError.from(decision.error);
   };
   check(loaded);
+  // The slot object hears first: from now on it refuses student cancels, whatever D1 says.
+  await slotObject(deps.env, loaded.slot.id).markSession("IN_PROGRESS");
   const [started] = await runBatch(deps.d1, [
     sql`UPDATE teaching_sessions SET status = 'IN_PROGRESS', started_at = ${now} WHERE id = ${id} AND status = 'SCHEDULED'`,
     sql`UPDATE slots SET status = 'IN_PROGRESS', updated_at = ${now}
@@ -161,6 +163,8 @@ export async function endSession(deps: Deps, user: AuthUser, id: string): Promis
     if (!decision.ok) throw AppError.from(decision.error);
   };
   check(loaded);
+  // The slot object hears first: no capture after this, and unpaid holds are released.
+  await slotObject(deps.env, loaded.slot.id).markSession("COMPLETED");
   const now = deps.now();
   const [ended] = await runBatch(deps.d1, [
     sql`UPDATE teaching_sessions SET status = 'COMPLETED', ended_at = ${now} WHERE id = ${id} AND status = 'IN_PROGRESS'`,

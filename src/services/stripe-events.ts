@@ -1,19 +1,56 @@
 import { eq } from "drizzle-orm";
-import type Stripe from "stripe";
+import { z } from "zod";
 import { slotObject } from "../adapters/slot-client";
-import { recordPaymentFailure } from "../db/booking-records";
+import type { Payments } from "../adapters/stripe-payments";
 import { bookings, payments, stripeEvents } from "../db/schema";
 import type { Deps } from "../deps";
+import { AppError } from "../domain/errors";
 
 /**
- * Processes one verified Stripe event at most once per event id. Every handler is idempotent
- * and conditional on current state, so duplicates and out-of-order deliveries converge on the
- * same end state. Resolves only after the durable writes; a throw makes Stripe retry.
+ * The parts of a Stripe event the app reads. Anything else about a signed event is ignored, and
+ * an event without these is refused with 400 (never a 500).
+ */
+const eventShape = z.object({
+  id: z.string().min(1).max(255),
+  type: z.string().min(1).max(255),
+  data: z.object({ object: z.looseObject({ id: z.string().min(1).max(255).optional() }) }),
+});
+
+export type StripeEventHint = z.infer<typeof eventShape>;
+
+export function parseStripeEvent(event: unknown): StripeEventHint {
+  const parsed = eventShape.safeParse(event);
+  if (!parsed.success) {
+    throw new AppError(
+      "VALIDATION_FAILED",
+      "The event is not a Stripe event this endpoint understands.",
+      parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+    );
+  }
+  return parsed.data;
+}
+
+const INTENT_EVENTS = new Set([
+  "payment_intent.amount_capturable_updated",
+  "payment_intent.succeeded",
+  "payment_intent.payment_failed",
+  "payment_intent.canceled",
+]);
+const REFUND_EVENTS = new Set(["refund.created", "refund.updated", "refund.failed", "charge.refund.updated"]);
+const CHARGE_EVENTS = new Set(["charge.refunded"]);
+
+/**
+ * Processes one verified Stripe event at most once per event id. An event is only a hint: it
+ * names a PaymentIntent (directly, or through a refund or charge that is read back from Stripe),
+ * and the slot object of that intent's booking re-reads the intent from Stripe and acts on what
+ * Stripe says. Duplicates, stale and out-of-order deliveries therefore converge. Resolves only
+ * after the durable writes; a throw makes Stripe retry.
  */
 export async function processStripeEvent(
   deps: Deps,
-  event: Stripe.Event,
-): Promise<"processed" | "duplicate"> {
+  stripe: Payments,
+  event: StripeEventHint,
+): Promise<"processed" | "duplicate" | "ignored"> {
   const seen = await deps.db.query.stripeEvents.findFirst({ where: eq(stripeEvents.id, event.id) });
   if (seen?.processedAt) return "duplicate";
   if (!seen) {
@@ -22,62 +59,48 @@ export async function processStripeEvent(
       .values({ id: event.id, type: event.type, receivedAt: deps.now() })
       .onConflictDoNothing();
   }
-  await dispatch(deps, event);
+  const intentId = await intentNamedBy(stripe, event);
+  const outcome = intentId ? await syncIntent(deps, stripe, intentId) : "ignored";
   await deps.db.update(stripeEvents).set({ processedAt: deps.now() }).where(eq(stripeEvents.id, event.id));
+  return outcome === "ignored" ? "ignored" : "processed";
+}
+
+/** The PaymentIntent an event is about, or null for events the app does not use. */
+async function intentNamedBy(stripe: Payments, event: StripeEventHint): Promise<string | null> {
+  const objectId = event.data.object.id;
+  if (!objectId) return null;
+  if (INTENT_EVENTS.has(event.type)) return objectId.startsWith("pi_") ? objectId : null;
+  if (REFUND_EVENTS.has(event.type))
+    return objectId.startsWith("re_") ? missingAsIgnored(stripe.intentOfRefund(objectId)) : null;
+  if (CHARGE_EVENTS.has(event.type))
+    return objectId.startsWith("ch_") ? missingAsIgnored(stripe.intentOfCharge(objectId)) : null;
+  return null;
+}
+
+/**
+ * Asks the slot object of the intent's booking to re-read it from Stripe. An intent D1 does not
+ * know yet (its event raced the booking's own write) is found through Stripe's metadata; the
+ * slot object then reads the intent it recorded itself, so metadata cannot point it elsewhere.
+ */
+async function syncIntent(deps: Deps, stripe: Payments, intentId: string): Promise<"processed" | "ignored"> {
+  const payment = await deps.db.query.payments.findFirst({ where: eq(payments.paymentIntentId, intentId) });
+  let bookingId = payment?.bookingId;
+  if (!bookingId) {
+    const intent = await missingAsIgnored(stripe.retrieve(intentId));
+    bookingId = intent?.metadata.bookingId;
+  }
+  if (!bookingId) return "ignored";
+  const booking = await deps.db.query.bookings.findFirst({ where: eq(bookings.id, bookingId) });
+  if (!booking) return "ignored";
+  await slotObject(deps.env, booking.slotId).syncFromStripe(booking.id);
   return "processed";
 }
 
-async function bookingFor(deps: Deps, intent: Stripe.PaymentIntent) {
-  const bookingId = intent.metadata?.bookingId;
-  if (!bookingId) return undefined;
-  const booking = await deps.db.query.bookings.findFirst({ where: eq(bookings.id, bookingId) });
-  // Trust our own row, not the metadata, for which slot it belongs to.
-  return booking && (booking.paymentIntentId === null || booking.paymentIntentId === intent.id)
-    ? booking
-    : undefined;
-}
-
-async function dispatch(deps: Deps, event: Stripe.Event): Promise<void> {
-  switch (event.type) {
-    case "payment_intent.amount_capturable_updated": {
-      const booking = await bookingFor(deps, event.data.object);
-      if (booking) await slotObject(deps.env, booking.slotId).onAuthorized(booking.id, event.data.object.id);
-      return;
-    }
-    case "payment_intent.succeeded": {
-      const booking = await bookingFor(deps, event.data.object);
-      if (booking) await slotObject(deps.env, booking.slotId).onSucceeded(booking.id, event.data.object.id);
-      return;
-    }
-    case "payment_intent.payment_failed": {
-      const intent = event.data.object;
-      const booking = await bookingFor(deps, intent);
-      const message = intent.last_payment_error?.message ?? "The payment failed.";
-      if (booking) await recordPaymentFailure(deps.d1, booking.id, message, deps.now());
-      return;
-    }
-    case "payment_intent.canceled": {
-      const booking = await bookingFor(deps, event.data.object);
-      if (booking) await slotObject(deps.env, booking.slotId).onIntentCanceled(booking.id);
-      return;
-    }
-    case "charge.refunded": {
-      const charge = event.data.object;
-      const intentId =
-        typeof charge.payment_intent === "string" ? charge.payment_intent : charge.payment_intent?.id;
-      if (!intentId || !charge.refunded) return;
-      const payment = await deps.db.query.payments.findFirst({
-        where: eq(payments.paymentIntentId, intentId),
-      });
-      if (!payment || payment.status === "REFUNDED") return;
-      const booking = await deps.db.query.bookings.findFirst({ where: eq(bookings.id, payment.bookingId) });
-      const refundId = charge.refunds?.data[0]?.id ?? `refund-of-${charge.id}`;
-      if (booking) {
-        await slotObject(deps.env, booking.slotId).onRefunded(booking.id, refundId, charge.amount_refunded);
-      }
-      return;
-    }
-    default:
-      return;
+async function missingAsIgnored<T>(lookup: Promise<T>): Promise<T | null> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (error instanceof Error && "kind" in error && error.kind === "missing") return null;
+    throw error;
   }
 }

@@ -102,7 +102,9 @@ export type PaymentStatus =
   | "SUCCEEDED"
   | "CANCELED"
   | "REFUND_PENDING"
-  | "REFUNDED";
+  | "PARTIALLY_REFUNDED"
+  | "REFUNDED"
+  | "REFUND_FAILED";
 
 export interface Booking {
   id: string;
@@ -115,7 +117,9 @@ export interface Booking {
   paymentIntentId: string | null;
   lastPaymentError?: string;
   sessionId?: string;
-  paymentStatus?: PaymentStatus;
+  paymentStatus: PaymentStatus;
+  /** What the student has been given back so far (minor units); failed refunds never count. */
+  amountRefunded: number;
 }
 
 export interface SlotBooking extends Booking {

@@ -33,4 +33,6 @@ export const ROOM_HEADERS = {
   slotId: "x-lectern-slot-id",
   capacity: "x-lectern-capacity",
   status: "x-lectern-slot-status",
+  /** SHA-256 of the login session's token: logout closes that session's sockets. */
+  session: "x-lectern-session",
 } as const;

@@ -670,7 +670,7 @@ describe("reconcile cron (*/5 * * * *)", () => {
     expect(intent(intentId).status).toBe("requires_payment_method");
   });
 
-  it("confirms a booking whose capture succeeded but whose succeeded webhook was lost", async () => {
+  it("confirms a booking from its own capture's answer, without waiting for the succeeded webhook", async () => {
     const { provider, slot } = await openSlot();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
@@ -678,8 +678,34 @@ describe("reconcile cron (*/5 * * * *)", () => {
     // Deliver only the first round (authorization → capture); the succeeded event is never delivered.
     await standin.deliverPending();
     expect(intent(intentId).status).toBe("succeeded");
+    expect(await getBooking(student.token, bookingId)).toMatchObject({
+      status: "CONFIRMED",
+      paymentStatus: "SUCCEEDED",
+    });
+    expect(refundsFor(standin, intentId)).toHaveLength(0);
+    expect(await getSlot(provider.token, slot.id)).toMatchObject({ seatsTaken: 1, status: "FULL" });
+  });
+
+  it("confirms a booking whose capture landed but whose answer and succeeded webhook were lost", async () => {
+    const { provider, slot } = await openSlot();
+    const student = await registerUser("student");
+    const { bookingId, intentId } = await bookOk(student.token, slot.id);
+    standin.injectFailure({
+      method: "POST",
+      path: "/v1/payment_intents/*/capture",
+      when: "after",
+      status: 500,
+      shouldRetry: false,
+      times: 1,
+    });
+    expect((await confirmWithCard(standin, intentId)).status).toBe(200);
+    await standin.deliverPending();
+    expect(intent(intentId).status).toBe("succeeded");
     expect((await getBooking(student.token, bookingId)).status).toBe("PENDING_PAYMENT");
+    standin.store.events.length = 0;
     await rewindHold(slot.id, bookingId);
+    await env.DB.prepare("UPDATE payments SET updated_at = 0 WHERE booking_id = ?").bind(bookingId).run();
+    await env.DB.prepare("UPDATE bookings SET updated_at = 0 WHERE id = ?").bind(bookingId).run();
 
     await runCron("*/5 * * * *");
 

@@ -12,11 +12,18 @@ import {
   type HoldRequest,
   type HoldStatus,
   holdsSeat,
+  type SlotFacts,
   seatsTaken,
 } from "../../durable-objects/slot-state";
 
 const NOW = Date.parse("2027-03-01T10:00:00Z");
 const HOLD_MS = 600_000;
+/** A lesson 30 hours away, not started: every v1 rule applies as before. */
+const SLOT: SlotFacts = {
+  startsAt: NOW + 30 * 3_600_000,
+  endsAt: NOW + 31 * 3_600_000,
+  session: "SCHEDULED",
+};
 const ALL_STATUSES: HoldStatus[] = ["HELD", "CAPTURING", "CONFIRMED", "EXPIRED", "CANCELLED", "RELEASED"];
 
 let seq = 0;
@@ -227,7 +234,7 @@ describe("decideAuthorization", () => {
     "$status hold expiring at now+($expiresAt - now) → $action",
     ({ status, expiresAt, action }) => {
       const h = status ? hold({ status, expiresAt }) : undefined;
-      expect(decideAuthorization(h, NOW)).toBe(action);
+      expect(decideAuthorization(h, SLOT, NOW)).toBe(action);
     },
   );
 });
@@ -238,7 +245,7 @@ describe("decideSucceeded", () => {
     { status: "HELD", action: "confirm" },
     { status: "HELD", expiresAt: NOW, action: "refund" },
     { status: "CAPTURING", action: "confirm" },
-    { status: "CONFIRMED", action: "confirm" },
+    { status: "CONFIRMED", action: "keep" },
     { status: "EXPIRED", action: "refund" },
     { status: "CANCELLED", action: "refund" },
     { status: "RELEASED", action: "refund" },
@@ -246,7 +253,7 @@ describe("decideSucceeded", () => {
     const h = row.status
       ? hold({ status: row.status, ...("expiresAt" in row ? { expiresAt: row.expiresAt } : {}) })
       : undefined;
-    expect(decideSucceeded(h, NOW)).toBe(row.action);
+    expect(decideSucceeded(h, SLOT, NOW)).toBe(row.action);
   });
 });
 
@@ -282,7 +289,7 @@ describe("decideStudentCancel", () => {
     { status: "RELEASED", expiresAt: NOW + 1, kind: "refused" },
   ] as const)("$status hold expiring at now+($expiresAt - now) → $kind", ({ status, expiresAt, kind }) => {
     const h = status ? hold({ status, expiresAt }) : undefined;
-    const decision: CancelDecision = decideStudentCancel(h, NOW);
+    const decision: CancelDecision = decideStudentCancel(h, SLOT, NOW);
     expect(decision.kind).toBe(kind);
     if (decision.kind === "refused") {
       expect(decision.code).toBe("BOOKING_NOT_ACTIVE");
@@ -370,7 +377,7 @@ class SlotModel {
       case "authorize": {
         const h = this.pick(command.pick);
         if (!h) return;
-        const action = decideAuthorization(h, this.now);
+        const action = decideAuthorization(h, SLOT, this.now);
         if (action === "capture") {
           if (!holdsSeat(h, this.now)) this.fail(`capture decided for ${h.bookingId} without a seat`);
           h.status = "CAPTURING";
@@ -385,8 +392,10 @@ class SlotModel {
         const h = this.pick(command.pick);
         if (!h) return;
         const hadSeat = holdsSeat(h, this.now);
-        const action = decideSucceeded(h, this.now);
-        if (action === "confirm") {
+        const action = decideSucceeded(h, SLOT, this.now);
+        if (action === "keep") {
+          if (h.status !== "CONFIRMED") this.fail(`kept ${h.bookingId} (${h.status}) that was not confirmed`);
+        } else if (action === "confirm") {
           if (!hadSeat) this.fail(`confirmed ${h.bookingId} (${h.status}) that held no seat`);
           if (h.status !== "CONFIRMED") h.confirmedVia = h.status === "CAPTURING" ? "capture" : "succeed";
           h.status = "CONFIRMED";
@@ -412,7 +421,7 @@ class SlotModel {
       case "cancel": {
         const h = this.pick(command.pick);
         if (!h) return;
-        const decision = decideStudentCancel(h, this.now);
+        const decision = decideStudentCancel(h, SLOT, this.now);
         if (decision.kind === "refused") return;
         h.status = "CANCELLED";
         if (decision.kind === "release") this.release(h.bookingId, "CANCELLED");

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseForm } from "../../scripts/stripe-standin/form";
 import {
   createStripeStandin,
@@ -275,18 +275,34 @@ describe("idempotency", () => {
   });
 });
 
+async function verifiedEvents(stripe: Stripe, received: { body: string; signature: string }[]) {
+  const events: Stripe.Event[] = [];
+  for (const { body, signature } of received) {
+    events.push(
+      await stripe.webhooks.constructEventAsync(
+        body,
+        signature,
+        WEBHOOK_SECRET,
+        undefined,
+        Stripe.createSubtleCryptoProvider(),
+      ),
+    );
+  }
+  return events;
+}
+
 describe("refunds", () => {
-  async function paidIntent(stripe: Stripe, amount: number) {
+  async function paidIntent(stripe: Stripe, amount: number, paymentMethod = "pm_card_visa") {
     return stripe.paymentIntents.create({
       amount,
       currency: "usd",
-      payment_method: "pm_card_visa",
+      payment_method: paymentMethod,
       confirm: true,
     });
   }
 
   it("refunds in full once", async () => {
-    const { stripe } = setup();
+    const { standin, stripe } = setup({ delivery: "manual" });
     const intent = await paidIntent(stripe, 5000);
     const refund = await stripe.refunds.create({
       payment_intent: intent.id,
@@ -300,7 +316,9 @@ describe("refunds", () => {
       charge: intent.latest_charge,
       status: "succeeded",
       reason: "requested_by_customer",
+      failure_reason: null,
     });
+    expect(standin.settleRefunds()).toBe(0);
     const again = await caught(stripe.refunds.create({ payment_intent: intent.id }));
     expect(again).toMatchObject({ statusCode: 400, code: "charge_already_refunded" });
     const charge = await stripe.charges.retrieve(String(intent.latest_charge));
@@ -326,6 +344,128 @@ describe("refunds", () => {
     expect(page).toMatchObject({ has_more: true, data: [{ id: rest.id }, {}] });
     const other = await paidIntent(stripe, 700);
     expect((await stripe.refunds.list({ payment_intent: other.id })).data).toEqual([]);
+  });
+
+  it("fails a pm_card_refundFail refund later and gives its amount back", async () => {
+    const hook = receiver();
+    const { standin, stripe } = setup({
+      webhookUrl: "http://app.test/hook",
+      webhookSecret: WEBHOOK_SECRET,
+      delivery: "manual",
+      fetchImpl: hook.fetchImpl,
+    });
+    const intent = await paidIntent(stripe, 5000, "pm_card_refundFail");
+    expect(intent).toMatchObject({ status: "succeeded", amount_received: 5000 });
+    const chargeId = String(intent.latest_charge);
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({
+      paid: true,
+      captured: true,
+      payment_method_details: { card: { brand: "visa", last4: "5126" } },
+    });
+
+    const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 2000 });
+    expect(refund).toMatchObject({ amount: 2000, status: "pending", failure_reason: null });
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({
+      amount_refunded: 2000,
+      refunded: false,
+      refunds: { data: [{ id: refund.id, status: "pending" }] },
+    });
+    await standin.deliverPending();
+    const atCreation = await verifiedEvents(stripe, hook.received.splice(0));
+    expect(atCreation.map((e) => e.type).slice(-2)).toEqual(["refund.created", "charge.refunded"]);
+
+    expect(standin.settleRefunds()).toBe(1);
+    expect(standin.settleRefunds()).toBe(0);
+    const failed = await stripe.refunds.retrieve(refund.id);
+    expect(failed).toMatchObject({
+      status: "failed",
+      failure_reason: "expired_or_canceled_card",
+      amount: 2000,
+    });
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({
+      amount_refunded: 0,
+      refunded: false,
+      refunds: { data: [{ id: refund.id, status: "failed", failure_reason: "expired_or_canceled_card" }] },
+    });
+
+    await standin.deliverPending();
+    const atFailure = await verifiedEvents(stripe, hook.received.splice(0));
+    expect(atFailure.map((e) => e.type)).toEqual([
+      "refund.updated",
+      "refund.failed",
+      "charge.refund.updated",
+    ]);
+    for (const event of atFailure) {
+      expect(event.data.object).toMatchObject({
+        object: "refund",
+        id: refund.id,
+        status: "failed",
+        failure_reason: "expired_or_canceled_card",
+      });
+      expect(event.request).toEqual({ id: null, idempotency_key: null });
+    }
+
+    // The failed amount can be refunded again; this one fails too, settled over HTTP.
+    const second = await stripe.refunds.create({ payment_intent: intent.id });
+    expect(second).toMatchObject({ amount: 5000, status: "pending" });
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount_refunded: 5000, refunded: true });
+    const none = await caught(stripe.refunds.create({ payment_intent: intent.id, amount: 1 }));
+    expect(none).toMatchObject({ statusCode: 400, code: "charge_already_refunded" });
+    const settled = await standin.fetch(`${BASE}/__standin/refunds/settle`, { method: "POST" });
+    expect(settled.status).toBe(200);
+    expect(await settled.json()).toEqual({ ok: true, settled: 1 });
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount_refunded: 0, refunded: false });
+    const listed = await stripe.refunds.list({ payment_intent: intent.id });
+    expect(listed.data.map((r) => [r.id, r.status])).toEqual([
+      [second.id, "failed"],
+      [refund.id, "failed"],
+    ]);
+    expect((await stripe.charges.retrieve(chargeId)).refunds?.data.map((r) => r.id)).toEqual([
+      second.id,
+      refund.id,
+    ]);
+  });
+
+  it("adds partial refunds up exactly, counting pending ones and not failed ones", async () => {
+    const { standin, stripe } = setup({ delivery: "manual" });
+    const intent = await paidIntent(stripe, 5000, "pm_card_refundFail");
+    await stripe.refunds.create({ payment_intent: intent.id, amount: 2000 });
+    standin.settleRefunds();
+    await stripe.refunds.create({ payment_intent: intent.id, amount: 3000 });
+    // 5000 captured − 3000 pending = 2000 left (the failed 2000 came back).
+    const over = await caught(stripe.refunds.create({ payment_intent: intent.id, amount: 2001 }));
+    expect(over).toMatchObject({ statusCode: 400, code: "amount_too_large", param: "amount" });
+    expect(over.message).toContain("(20.00 usd)");
+    const rest = await stripe.refunds.create({ payment_intent: intent.id });
+    expect(rest).toMatchObject({ amount: 2000, status: "pending" });
+    expect(await stripe.charges.retrieve(String(intent.latest_charge))).toMatchObject({
+      amount_refunded: 5000,
+      refunded: true,
+    });
+    expect(standin.settleRefunds()).toBe(2);
+    const charge = await stripe.charges.retrieve(String(intent.latest_charge));
+    expect(charge).toMatchObject({ amount_refunded: 0, refunded: false });
+    expect(charge.refunds?.data.map((r) => [r.amount, r.status])).toEqual([
+      [2000, "failed"],
+      [3000, "failed"],
+      [2000, "failed"],
+    ]);
+  });
+
+  it("fails a pending refund on a timer when delivery is auto", async () => {
+    const { standin, stripe } = setup({ refundFailAfterMs: 5 });
+    const intent = await paidIntent(stripe, 1500, "pm_card_refundFail");
+    const refund = await stripe.refunds.create({ payment_intent: intent.id });
+    expect(refund.status).toBe("pending");
+    await vi.waitFor(async () => {
+      expect((await stripe.refunds.retrieve(refund.id)).status).toBe("failed");
+    });
+    expect(standin.store.events.map((e) => e.type).slice(-3)).toEqual([
+      "refund.updated",
+      "refund.failed",
+      "charge.refund.updated",
+    ]);
+    expect(standin.settleRefunds()).toBe(0);
   });
 
   it("refuses to refund an intent that has not succeeded", async () => {
@@ -549,6 +689,34 @@ describe("publishable key (Stripe.js style)", () => {
     expect(declined.status).toBe(402);
     expect(await declined.json()).toMatchObject({
       error: { type: "card_error", decline_code: "generic_decline" },
+    });
+  });
+
+  it("takes the refund-failure card number from a card form", async () => {
+    const { standin, stripe } = setup({ delivery: "manual" });
+    const intent = await stripe.paymentIntents.create({
+      amount: 800,
+      currency: "usd",
+      capture_method: "manual",
+    });
+    const confirmed = await standin.fetch(
+      `${BASE}/v1/payment_intents/${intent.id}/confirm`,
+      form({
+        key: "pk_test_lectern",
+        client_secret: String(intent.client_secret),
+        "payment_method_data[type]": "card",
+        "payment_method_data[card][number]": "4000 0000 0000 5126",
+      }),
+    );
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.json()).toMatchObject({ status: "requires_capture" });
+    await stripe.paymentIntents.capture(intent.id);
+    const refund = await stripe.refunds.create({ payment_intent: intent.id });
+    expect(refund).toMatchObject({ amount: 800, status: "pending" });
+    expect(standin.settleRefunds()).toBe(1);
+    expect(await stripe.refunds.retrieve(refund.id)).toMatchObject({
+      status: "failed",
+      failure_reason: "expired_or_canceled_card",
     });
   });
 });
