@@ -1,11 +1,10 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import { buildDeps } from "./deps";
-import { AppError } from "./domain/errors";
 import type { AppEnv } from "./http/context";
 import { handleError, handleNotFound } from "./http/errors";
 import { authenticate } from "./http/middleware/auth";
+import { limitBody } from "./http/middleware/body-limit";
 import { authRoutes } from "./routes/auth";
 import { bookingRoutes, slotBookingRoutes } from "./routes/bookings";
 import { configRoutes } from "./routes/config";
@@ -25,17 +24,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 export function createApp() {
   const api = new Hono<AppEnv>()
     .use(secureHeaders())
-    .use(
-      bodyLimit({
-        maxSize: MAX_BODY_BYTES,
-        onError: () => {
-          throw new AppError(
-            "VALIDATION_FAILED",
-            `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`,
-          );
-        },
-      }),
-    )
+    .use(limitBody(MAX_BODY_BYTES))
     .use(async (c, next) => {
       c.set("deps", buildDeps(c.env));
       await next();

@@ -75,6 +75,8 @@ export interface StripeStandin {
   injectFailure(fault: FaultSpec): void;
   /** Moves every pending refund to its final state now (failed for pm_card_refundFail); returns how many changed. */
   settleRefunds(): number;
+  /** Loses every queued (undelivered) event, as if Stripe's deliveries never arrived; returns how many. */
+  dropPending(): number;
   reset(): void;
 }
 
@@ -508,6 +510,11 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
     flushDeliveries: webhooks.flush,
     injectFailure,
     settleRefunds: payments.settleRefunds,
+    dropPending: () => {
+      const dropped = webhooks.pendingCount();
+      webhooks.cancel();
+      return dropped;
+    },
     reset,
   };
 }

@@ -37,7 +37,7 @@ export function installStripeStandin(): StripeStandin {
 export async function confirmWithCard(
   standin: StripeStandin,
   intentId: string,
-  paymentMethod: "pm_card_visa" | "pm_card_chargeDeclined" = "pm_card_visa",
+  paymentMethod: "pm_card_visa" | "pm_card_chargeDeclined" | "pm_card_refundFail" = "pm_card_visa",
 ): Promise<Response> {
   return standin.fetch(`http://${STANDIN_HOST}/v1/payment_intents/${intentId}/confirm`, {
     method: "POST",
