@@ -10,9 +10,11 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(
-      runScheduled(controller.cron, buildDeps(env)).then((report) =>
-        console.log("cron", controller.cron, JSON.stringify(report)),
-      ),
+      Promise.resolve()
+        .then(() => runScheduled(controller.cron, buildDeps(env)))
+        .then((report) => console.log("cron", controller.cron, JSON.stringify(report)))
+        // A rejected waitUntil promise is lost without a trace; say what failed instead.
+        .catch((error: unknown) => console.error("cron failed", controller.cron, error)),
     );
   },
 } satisfies ExportedHandler<Env>;

@@ -40,6 +40,14 @@ export function icsContentType(ics: string): string {
   return method ? `text/calendar; charset=utf-8; method=${method}` : "text/calendar; charset=utf-8";
 }
 
+/**
+ * A value that becomes a mail header (subject, address) on one line: CR and LF (and any other
+ * control character) turn into a space, so no input can end the header and start another one.
+ */
+export function headerValue(value: string): string {
+  return value.replace(/\r\n|\p{Cc}/gu, " ").trim();
+}
+
 /** "Lectern <lessons@lectern.test>" → {name, email}; a bare address stays a string. */
 export function parseAddress(value: string): string | EmailAddress {
   const match = /^\s*"?([^"<]*?)"?\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(value);
@@ -48,13 +56,13 @@ export function parseAddress(value: string): string | EmailAddress {
 }
 
 export function createBindingMailer(binding: SendEmail, from: string): Mailer {
-  const sender = parseAddress(from);
+  const sender = parseAddress(headerValue(from));
   return {
     async send(email) {
       await binding.send({
         from: sender,
-        to: email.to,
-        subject: email.subject,
+        to: headerValue(email.to),
+        subject: headerValue(email.subject),
         text: email.text,
         ...(email.html ? { html: email.html } : {}),
         ...(email.ics
@@ -87,9 +95,9 @@ export function createResendMailer(apiKey: string, from: string, fetchImpl: type
         headers,
         signal: AbortSignal.timeout(RESEND_TIMEOUT_MS),
         body: JSON.stringify({
-          from,
-          to: [email.to],
-          subject: email.subject,
+          from: headerValue(from),
+          to: [headerValue(email.to)],
+          subject: headerValue(email.subject),
           text: email.text,
           ...(email.html ? { html: email.html } : {}),
           ...(email.ics

@@ -11,6 +11,7 @@ export type NotificationKind =
   | "booking-confirmed"
   | "booking-new"
   | "booking-refund"
+  | "refund-failed"
   | "session-cancelled"
   | "reminder-24h"
   | "reminder-1h";
@@ -39,6 +40,16 @@ export type EmailFact =
       currency: string;
       /** "pending": asked of the payment provider; "done": the provider confirmed it. */
       refund: "pending" | "done";
+    }
+  | {
+      /** A refund Stripe could not complete: the money is still with the platform. */
+      kind: "refund-failed";
+      lesson: LessonTime;
+      role: "provider" | "student";
+      /** The provider's name for the student, the student's name for the provider. */
+      otherParty: string;
+      amount: number;
+      currency: string;
     }
   | { kind: "session-cancelled"; lesson: LessonTime; role: "provider" | "student"; otherParty: string }
   | { kind: ReminderKind; lesson: LessonTime; role: "provider" | "student"; otherParty: string };
@@ -121,6 +132,11 @@ export function describeStudents(names: readonly string[]): string {
   return `${names.slice(0, 2).join(", ")} and ${names.length - 2} others`;
 }
 
+/** A header value on one line: names come from users, and a line break would start a new header. */
+export function oneLine(text: string): string {
+  return text.replace(/\r\n|\p{Cc}/gu, " ");
+}
+
 /** Renders one notification for one recipient. `appUrl` (optional) is linked at the end. */
 export function renderEmail(fact: EmailFact, to: Recipient, appUrl?: string): RenderedEmail {
   const when = formatLessonTime(fact.lesson, to.timeZone);
@@ -128,7 +144,7 @@ export function renderEmail(fact: EmailFact, to: Recipient, appUrl?: string): Re
   const { subject, paragraphs } = compose(fact, when, short);
   const closing = appUrl ? [`Your lessons on Lectern: ${appUrl}`] : [];
   const body = [`Hi ${to.name},`, ...paragraphs, ...closing, "— Lectern"];
-  return { subject, text: body.join("\n\n"), html: toHtml(body) };
+  return { subject: oneLine(subject), text: body.join("\n\n"), html: toHtml(body) };
 }
 
 function compose(fact: EmailFact, when: string, short: string): { subject: string; paragraphs: string[] } {
@@ -166,6 +182,27 @@ function compose(fact: EmailFact, when: string, short: string): { subject: strin
               "Depending on your bank it can take 5–10 business days to show on your statement.",
         ],
       };
+    }
+    case "refund-failed": {
+      const money = formatMoney(fact.amount, fact.currency);
+      return fact.role === "student"
+        ? {
+            subject: `Refund failed: ${money} for your lesson on ${short}`,
+            paragraphs: [
+              `The refund of ${money} for your lesson with ${fact.otherParty} failed: ` +
+                "your bank or card did not accept it.",
+              `When: ${when}`,
+              "Lectern support will follow up with you to get your money back; you do not need to do anything now.",
+            ],
+          }
+        : {
+            subject: `Refund failed: ${money} to ${fact.otherParty} for your lesson on ${short}`,
+            paragraphs: [
+              `The refund of ${money} to ${fact.otherParty} for your lesson failed at the student's bank or card.`,
+              `When: ${when}`,
+              "Lectern support will follow up with the student; you do not need to do anything.",
+            ],
+          };
     }
     case "session-cancelled":
       return fact.role === "student"

@@ -33,6 +33,22 @@ export const instant = z
     return ms;
   });
 
+const MAX_NAME_CHARS = 100;
+
+/**
+ * A person's display name: 1..100 characters (code points, so an emoji counts once) after trimming,
+ * and no control characters anywhere (CR, LF, tab, NUL, C1, …): names end up in email headers.
+ */
+export const personName = z
+  .string()
+  .refine(
+    (value) => !/\p{Cc}/u.test(value),
+    "must not contain control characters such as line breaks or tabs",
+  )
+  .trim()
+  .min(1, "is required")
+  .refine((value) => [...value].length <= MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`);
+
 export const timeZone = z
   .string()
   .max(64)

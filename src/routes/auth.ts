@@ -1,10 +1,11 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
+import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
-import { readToken, SESSION_COOKIE } from "../http/middleware/auth";
+import { isOwnOrigin, readToken, SESSION_COOKIE } from "../http/middleware/auth";
 import { rateLimit } from "../http/middleware/rate-limit";
-import { timeZone } from "../http/schemas";
+import { personName, timeZone } from "../http/schemas";
 import { validate } from "../http/validate";
 import { login, logout, register, SESSION_TTL_MS } from "../services/accounts";
 
@@ -18,7 +19,7 @@ const email = z
 const registerBody = z.object({
   email,
   password: z.string().min(10, "must be at least 10 characters").max(200, "must be at most 200 characters"),
-  name: z.string().trim().min(1, "is required").max(100),
+  name: personName,
   role: z.enum(["provider", "student"]),
   timezone: timeZone,
 });
@@ -37,6 +38,21 @@ function setSessionCookie(c: Parameters<typeof setCookie>[0], token: string) {
   });
 }
 
+/**
+ * Logout is a cookie-authenticated write like any other: a page on a foreign origin must not end
+ * the user's session. Same rule as requireUser's CSRF check (403 FORBIDDEN); Bearer callers and
+ * requests without an Origin header (not a browser) are unaffected.
+ */
+function sameOriginForCookie(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const origin = c.req.header("origin");
+    if (readToken(c)?.source === "cookie" && origin && !isOwnOrigin(c, origin)) {
+      throw new AppError("FORBIDDEN", "Cross-site requests with the session cookie are not allowed.");
+    }
+    await next();
+  };
+}
+
 export const authRoutes = new Hono<AppEnv>()
   .post("/register", authLimit, validate("json", registerBody), async (c) => {
     const result = await register(c.get("deps"), c.req.valid("json"));
@@ -49,7 +65,7 @@ export const authRoutes = new Hono<AppEnv>()
     setSessionCookie(c, result.token);
     return c.json(result, 200);
   })
-  .post("/logout", async (c) => {
+  .post("/logout", sameOriginForCookie(), async (c) => {
     const found = readToken(c);
     if (found) await logout(c.get("deps"), found.token);
     deleteCookie(c, SESSION_COOKIE, { path: "/" });

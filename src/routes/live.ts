@@ -7,8 +7,9 @@ import type { AppEnv } from "../http/context";
 import { isOwnOrigin, readToken } from "../http/middleware/auth";
 import { idParam } from "../http/schemas";
 import { validate } from "../http/validate";
+import { hashSessionToken } from "../security/session-token";
 import { findUserBySessionToken } from "../services/accounts";
-import { hashSessionToken, rememberLiveConnection } from "../services/live-connections";
+import { rememberLiveConnection } from "../services/live-connections";
 import { findSlotRow, toSlot } from "../services/slots";
 import { ROOM_HEADERS } from "../shared/protocol";
 

@@ -4,7 +4,7 @@ import { AppError } from "../domain/errors";
 import { CHARGE_CURRENCIES } from "../domain/money";
 import type { AppEnv } from "../http/context";
 import { currentUser, requireUser } from "../http/middleware/auth";
-import { timeZone } from "../http/schemas";
+import { personName, timeZone } from "../http/schemas";
 import { validate } from "../http/validate";
 import { getProviderProfile, saveProviderProfile, toProviderProfile, updateMe } from "../services/accounts";
 import { listMyBookings } from "../services/bookings";
@@ -27,7 +27,7 @@ const profileBody = z.object({
 
 const meBody = z
   .object({
-    name: z.string().trim().min(1, "is required").max(100).optional(),
+    name: personName.optional(),
     timezone: timeZone.optional(),
   })
   .refine((body) => body.name !== undefined || body.timezone !== undefined, "send name and/or timezone");

@@ -9,6 +9,7 @@ import type { AuthUser, Role } from "../http/context";
 import { DECOY_HASH, hashPassword, verifyPassword } from "../security/password";
 import { hashSessionToken, newSessionToken } from "../security/session-token";
 import type { ProviderProfile, ProviderSummary } from "../shared/api-types";
+import { closeLiveConnections } from "./live-connections";
 
 export const SESSION_TTL_MS = 30 * DAY_MS;
 
@@ -73,8 +74,10 @@ async function createSession(deps: Deps, userId: string): Promise<string> {
   return token;
 }
 
+/** Ends the login session; its open live-room sockets close at once. */
 export async function logout(deps: Deps, token: string): Promise<void> {
   await deps.db.delete(authSessions).where(eq(authSessions.tokenHash, await hashSessionToken(token)));
+  await closeLiveConnections(deps, token);
 }
 
 export async function findUserBySessionToken(deps: Deps, token: string): Promise<AuthUser | undefined> {

@@ -104,10 +104,19 @@ export async function listMessages(
   return rows.reverse().map(toMessage);
 }
 
+/** A sender may post at most this many messages per conversation within SEND_WINDOW_MS. */
+export const SEND_LIMIT = 10;
+export const SEND_WINDOW_MS = 10_000;
+
 /**
  * Stores a message and moves the conversation's last_message_at in one batch. sent_at is strictly
  * increasing within a conversation (at least the previous message's + 1 ms), so order is total and
  * paging by `before` never skips a message that shares a millisecond with the page boundary.
+ *
+ * A product rule, not abuse protection (so RATE_LIMITS=off does not lift it): at most SEND_LIMIT
+ * messages per sender per conversation in SEND_WINDOW_MS. The count and the insert are one
+ * statement, so concurrent posts cannot both see room for the last message (D1 runs statements
+ * one at a time); over the limit nothing is stored and the answer is 429 RATE_LIMITED.
  */
 export async function postMessage(
   deps: Deps,
@@ -117,15 +126,26 @@ export async function postMessage(
 ): Promise<Message> {
   await loadOwnConversation(deps, user, conversationId);
   const id = newId("msg");
-  const sentAt = sql`(SELECT MAX(${deps.now()}, COALESCE(last_message_at + 1, 0))
-                        FROM conversations WHERE id = ${conversationId})`;
-  await runBatch(deps.d1, [
-    deps.db.insert(conversationMessages).values({ id, conversationId, senderId: user.id, text, sentAt }),
-    deps.db
-      .update(conversations)
-      .set({ lastMessageAt: sql`(SELECT sent_at FROM conversation_messages WHERE id = ${id})` })
-      .where(eq(conversations.id, conversationId)),
+  const now = deps.now();
+  const [inserted] = await runBatch(deps.d1, [
+    sql`
+      INSERT INTO conversation_messages (id, conversation_id, sender_id, text, sent_at)
+      SELECT ${id}, ${conversationId}, ${user.id}, ${text}, MAX(${now}, COALESCE(last_message_at + 1, 0))
+        FROM conversations
+       WHERE id = ${conversationId}
+         AND (SELECT COUNT(*) FROM conversation_messages
+               WHERE conversation_id = ${conversationId} AND sender_id = ${user.id}
+                 AND sent_at > ${now - SEND_WINDOW_MS}) < ${SEND_LIMIT}`,
+    sql`
+      UPDATE conversations SET last_message_at = (SELECT sent_at FROM conversation_messages WHERE id = ${id})
+       WHERE id = ${conversationId} AND EXISTS (SELECT 1 FROM conversation_messages WHERE id = ${id})`,
   ]);
+  if (inserted?.meta.changes !== 1) {
+    throw new AppError(
+      "RATE_LIMITED",
+      `You can send at most ${SEND_LIMIT} messages every ${SEND_WINDOW_MS / 1000} seconds here; wait a moment.`,
+    );
+  }
   const [row] = await deps.db
     .select()
     .from(conversationMessages)

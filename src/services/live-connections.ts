@@ -25,5 +25,3 @@ export async function closeLiveConnections(deps: Deps, token: string): Promise<n
   await deps.d1.prepare("DELETE FROM live_connections WHERE token_hash = ?").bind(tokenHash).run();
   return closed.reduce((total, count) => total + count, 0);
 }
-
-export { hashSessionToken };

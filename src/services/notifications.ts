@@ -13,7 +13,7 @@ import {
   renderEmail,
 } from "../domain/email-templates";
 import { newId } from "../domain/ids";
-import { buildLessonInvite, loadParticipants } from "./calendar";
+import { buildLessonInvite } from "./calendar";
 
 /**
  * Notifications are derived from state, not hooked into the booking code: each scan looks for
@@ -67,6 +67,24 @@ interface ScanContext {
   now: number;
   appUrl: string | undefined;
   organizer: { name: string; email: string };
+  /** Rows (facts or drafts) that failed in this run; counted, logged, and left for the next run. */
+  failed: number;
+}
+
+/**
+ * Builds drafts row by row: a row that cannot be turned into an email (a currency Intl does not
+ * know, a broken invite) is logged and counted, and the other rows still go out.
+ */
+function perRow<R>(ctx: ScanContext, scan: string, rows: readonly R[], build: (row: R) => Draft[]): Draft[] {
+  return rows.flatMap((row) => {
+    try {
+      return build(row);
+    } catch (error) {
+      ctx.failed += 1;
+      console.error("notification row failed", scan, error);
+      return [];
+    }
+  });
 }
 
 function draft(
@@ -124,41 +142,76 @@ function senderEmail(from: string): string {
   return /<([^<>\s]+@[^<>\s]+)>/.exec(from)?.[1] ?? from.trim();
 }
 
-/** Runs every scan and queues what is missing. Returns the number of new outbox rows. */
-export async function enqueueDueNotifications(deps: Deps): Promise<number> {
+export interface ScanReport {
+  /** New outbox rows. */
+  queued: number;
+  /** Scans or rows that failed in this run (logged; the next run tries again). */
+  failed: number;
+}
+
+/** Runs every scan and queues what is missing, isolating failures per scan and per row. */
+export async function scanDueNotifications(deps: Deps): Promise<ScanReport> {
   const ctx: ScanContext = {
     now: deps.now(),
     appUrl: deps.env.APP_ORIGIN || undefined,
     organizer: { name: "Lectern", email: senderEmail(deps.env.EMAIL_FROM) },
+    failed: 0,
   };
-  const scans = { confirmedBookingDrafts, refundDrafts, cancelledSessionDrafts, reminderDrafts };
+  const scans = {
+    confirmedBookingDrafts,
+    refundDrafts,
+    refundFailedDrafts,
+    cancelledSessionDrafts,
+    reminderDrafts,
+  };
   let queued = 0;
   for (const [name, scan] of Object.entries(scans)) {
     // One broken scan must not keep the others (or the dispatcher) from running.
     try {
-      queued += await insertDrafts(deps, await scan(deps, ctx));
+      queued += await insertDrafts(deps, ctx, await scan(deps, ctx));
     } catch (error) {
+      ctx.failed += 1;
       console.error("notification scan failed", name, error);
     }
   }
-  return queued;
+  return { queued, failed: ctx.failed };
 }
 
-async function insertDrafts(deps: Deps, drafts: Draft[]): Promise<number> {
+/** Runs every scan and queues what is missing. Returns the number of new outbox rows. */
+export async function enqueueDueNotifications(deps: Deps): Promise<number> {
+  return (await scanDueNotifications(deps)).queued;
+}
+
+function insertDraft(deps: Deps, d: Draft): SQL {
+  return sql`
+    INSERT INTO email_outbox (id, dedupe_key, user_id, to_address, kind, subject, text_body, html_body, ics,
+                              status, attempts, created_at, next_attempt_at)
+    VALUES (${newId("eml")}, ${d.key}, ${d.userId}, ${d.to}, ${d.kind}, ${d.email.subject}, ${d.email.text},
+            ${d.email.html}, ${d.ics}, 'PENDING', 0, ${deps.now()}, ${deps.now()})
+    ON CONFLICT(dedupe_key) DO NOTHING`;
+}
+
+/** Inserts in batches; a batch that fails is retried row by row, so one bad row stays alone. */
+async function insertDrafts(deps: Deps, ctx: ScanContext, drafts: Draft[]): Promise<number> {
   let inserted = 0;
   for (let i = 0; i < drafts.length; i += INSERT_CHUNK) {
-    const results = await runBatch(
-      deps.d1,
-      drafts.slice(i, i + INSERT_CHUNK).map(
-        (d) => sql`
-          INSERT INTO email_outbox (id, dedupe_key, user_id, to_address, kind, subject, text_body, html_body, ics,
-                                    status, attempts, created_at, next_attempt_at)
-          VALUES (${newId("eml")}, ${d.key}, ${d.userId}, ${d.to}, ${d.kind}, ${d.email.subject}, ${d.email.text},
-                  ${d.email.html}, ${d.ics}, 'PENDING', 0, ${deps.now()}, ${deps.now()})
-          ON CONFLICT(dedupe_key) DO NOTHING`,
-      ),
-    );
-    inserted += results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
+    const chunk = drafts.slice(i, i + INSERT_CHUNK);
+    try {
+      const results = await runBatch(
+        deps.d1,
+        chunk.map((d) => insertDraft(deps, d)),
+      );
+      inserted += results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
+    } catch {
+      for (const d of chunk) {
+        try {
+          inserted += (await statement(deps.d1, insertDraft(deps, d)).run()).meta.changes ?? 0;
+        } catch (error) {
+          ctx.failed += 1;
+          console.error("notification insert failed", d.key, error);
+        }
+      }
+    }
   }
   return inserted;
 }
@@ -211,7 +264,7 @@ async function confirmedBookingDrafts(deps: Deps, ctx: ScanContext): Promise<Dra
        ORDER BY b.hold_expires_at
        LIMIT ${SCAN_LIMIT}`,
   ).all<BookingFactRow>();
-  return results.flatMap((row) => {
+  return perRow(ctx, "confirmedBookingDrafts", results, (row) => {
     const student = person(row, "student");
     const provider = person(row, "provider");
     const lesson = { startsAt: row.startsAt, endsAt: row.endsAt };
@@ -251,8 +304,7 @@ async function confirmedBookingDrafts(deps: Deps, ctx: ScanContext): Promise<Dra
 type RefundFactRow = PersonColumns<"student"> & {
   bookingId: string;
   sessionId: string | null;
-  amount: number;
-  refundedAmount: number;
+  refundAmount: number;
   paymentStatus: string;
   currency: string;
   startsAt: number;
@@ -260,13 +312,21 @@ type RefundFactRow = PersonColumns<"student"> & {
   providerName: string;
 };
 
-/** Cancelled bookings whose money is going back (or went back): the student hears how much. */
+/**
+ * Cancelled bookings whose captured money is going back (or went back): the student hears how
+ * much. Only money that was captured: a released authorization never moved any. The amount is
+ * what Stripe gave back (REFUNDED, PARTIALLY_REFUNDED) or is giving back (REFUND_PENDING: the
+ * pending refunds, or everything captured not yet refunded before the refund exists).
+ */
 async function refundDrafts(deps: Deps, ctx: ScanContext): Promise<Draft[]> {
   const { results } = await statement(
     deps.d1,
     sql`
-      SELECT b.id AS bookingId, b.session_id AS sessionId, b.amount AS amount, pay.refunded_amount AS refundedAmount,
-             pay.status AS paymentStatus, b.currency AS currency, s.starts_at AS startsAt, s.ends_at AS endsAt,
+      SELECT b.id AS bookingId, b.session_id AS sessionId, pay.status AS paymentStatus, pay.currency AS currency,
+             CASE WHEN pay.status != 'REFUND_PENDING' THEN pay.refunded_amount
+                  WHEN pay.refund_pending_amount > 0 THEN pay.refund_pending_amount
+                  ELSE pay.amount_captured - pay.refunded_amount END AS refundAmount,
+             s.starts_at AS startsAt, s.ends_at AS endsAt,
              ${personColumns("st", "student")}, p.name AS providerName
         FROM bookings b
         JOIN payments pay ON pay.booking_id = b.id
@@ -275,32 +335,94 @@ async function refundDrafts(deps: Deps, ctx: ScanContext): Promise<Draft[]> {
         JOIN users p ON p.id = s.provider_id
        WHERE b.status IN ('CANCELLED', 'EXPIRED')
          AND b.hold_expires_at >= ${ctx.now - REFUND_BOOKING_AGE_MS}
-         AND pay.status IN ('REFUND_PENDING', 'REFUNDED')
+         AND pay.status IN ('REFUND_PENDING', 'PARTIALLY_REFUNDED', 'REFUNDED')
+         AND pay.amount_captured > 0
          AND pay.updated_at >= ${ctx.now - SCAN_WINDOW_MS}
          AND ${notQueued(keySql("booking-refund", "b.id", "b.student_id"))}
        ORDER BY pay.updated_at
        LIMIT ${SCAN_LIMIT}`,
   ).all<RefundFactRow>();
-  return results.map((row) => {
-    const done = row.paymentStatus === "REFUNDED";
+  return perRow(ctx, "refundDrafts", results, (row) => {
+    if (row.refundAmount <= 0) return [];
     const student = person(row, "student");
     const lesson = { startsAt: row.startsAt, endsAt: row.endsAt };
-    return draft(
-      ctx,
-      row.bookingId,
-      student,
-      {
-        kind: "booking-refund",
-        lesson,
-        providerName: row.providerName,
-        amount: done && row.refundedAmount > 0 ? row.refundedAmount : row.amount,
-        currency: row.currency,
-        refund: done ? "done" : "pending",
-      },
-      row.sessionId
-        ? lessonInvite(ctx, row.sessionId, student, `Lesson with ${row.providerName}`, lesson, "CANCEL")
-        : null,
-    );
+    return [
+      draft(
+        ctx,
+        row.bookingId,
+        student,
+        {
+          kind: "booking-refund",
+          lesson,
+          providerName: row.providerName,
+          amount: row.refundAmount,
+          currency: row.currency,
+          refund: row.paymentStatus === "REFUND_PENDING" ? "pending" : "done",
+        },
+        row.sessionId
+          ? lessonInvite(ctx, row.sessionId, student, `Lesson with ${row.providerName}`, lesson, "CANCEL")
+          : null,
+      ),
+    ];
+  });
+}
+
+type RefundFailedRow = PersonColumns<"student"> &
+  PersonColumns<"provider"> & {
+    refundId: string;
+    amount: number;
+    currency: string;
+    startsAt: number;
+    endsAt: number;
+  };
+
+/**
+ * Refunds Stripe could not complete while the payment still stands at REFUND_FAILED: the student
+ * and the provider each hear once per failed refund (by its id) that support will follow up.
+ */
+async function refundFailedDrafts(deps: Deps, ctx: ScanContext): Promise<Draft[]> {
+  const { results } = await statement(
+    deps.d1,
+    sql`
+      SELECT r.id AS refundId, r.amount AS amount, r.currency AS currency,
+             s.starts_at AS startsAt, s.ends_at AS endsAt,
+             ${personColumns("st", "student")}, ${personColumns("p", "provider")}
+        FROM refunds r
+        JOIN payments pay ON pay.payment_intent_id = r.payment_intent_id
+        LEFT JOIN bookings b ON b.id = pay.booking_id
+        JOIN slots s ON s.id = COALESCE(pay.slot_id, b.slot_id)
+        JOIN users st ON st.id = COALESCE(pay.student_id, b.student_id)
+        JOIN users p ON p.id = s.provider_id
+       WHERE r.status = 'failed'
+         AND pay.status = 'REFUND_FAILED'
+         AND r.updated_at >= ${ctx.now - SCAN_WINDOW_MS}
+         AND (${notQueued(keySql("refund-failed", "r.id", "st.id"))}
+              OR ${notQueued(keySql("refund-failed", "r.id", "p.id"))})
+       ORDER BY r.updated_at
+       LIMIT ${SCAN_LIMIT}`,
+  ).all<RefundFailedRow>();
+  return perRow(ctx, "refundFailedDrafts", results, (row) => {
+    const student = person(row, "student");
+    const provider = person(row, "provider");
+    const fact = {
+      lesson: { startsAt: row.startsAt, endsAt: row.endsAt },
+      amount: row.amount,
+      currency: row.currency,
+    };
+    return [
+      draft(ctx, row.refundId, student, {
+        kind: "refund-failed",
+        role: "student",
+        otherParty: provider.name,
+        ...fact,
+      }),
+      draft(ctx, row.refundId, provider, {
+        kind: "refund-failed",
+        role: "provider",
+        otherParty: student.name,
+        ...fact,
+      }),
+    ];
   });
 }
 
@@ -309,12 +431,17 @@ interface SessionFact {
   startsAt: number;
   endsAt: number;
   provider: Person;
-  participants: (Person & { status: "CONFIRMED" | "CANCELLED" })[];
+  /** The participants `participantFilter` selects, in booking order. */
+  participants: Person[];
 }
 
 type SessionFactRow = PersonColumns<"provider"> & { sessionId: string; startsAt: number; endsAt: number };
 
-/** Sessions matching `where` (over `s` slots, `ts` sessions) where some recipient lacks `key`. */
+/**
+ * Sessions matching `where` (over `s` slots, `ts` sessions) where some recipient lacks `key`, with
+ * the participants that `participantFilter` (over `sp` participants, `ts`) selects as recipients:
+ * one filter for "who is missing an email" and "who gets it", so the two never disagree.
+ */
 async function findSessionFacts(
   deps: Deps,
   where: SQL,
@@ -336,9 +463,10 @@ async function findSessionFacts(
        ORDER BY s.starts_at
        LIMIT ${SCAN_LIMIT}`,
   ).all<SessionFactRow>();
-  const participants = await loadParticipants(
+  const participants = await loadRecipients(
     deps,
     results.map((r) => r.sessionId),
+    participantFilter,
   );
   return results.map((row) => ({
     sessionId: row.sessionId,
@@ -349,16 +477,54 @@ async function findSessionFacts(
   }));
 }
 
-/** Sessions the instructor cancelled: every participant and the provider, with a METHOD:CANCEL file. */
+/** The participants of these sessions (at most SCAN_LIMIT ids, one query) that `filter` selects. */
+async function loadRecipients(deps: Deps, sessionIds: string[], filter: SQL): Promise<Map<string, Person[]>> {
+  const bySession = new Map<string, Person[]>();
+  if (sessionIds.length === 0) return bySession;
+  const { results } = await statement(
+    deps.d1,
+    sql`
+      SELECT sp.session_id AS sessionId, ${personColumns("u", "user")}
+        FROM session_participants sp
+        JOIN teaching_sessions ts ON ts.id = sp.session_id
+        JOIN users u ON u.id = sp.user_id
+       WHERE sp.session_id IN (${sql.join(
+         sessionIds.map((id) => sql`${id}`),
+         sql`, `,
+       )})
+         AND ${filter}
+       ORDER BY sp.joined_at, u.name`,
+  ).all<PersonColumns<"user"> & { sessionId: string }>();
+  for (const row of results) {
+    const list = bySession.get(row.sessionId) ?? [];
+    list.push(person(row, "user"));
+    bySession.set(row.sessionId, list);
+  }
+  return bySession;
+}
+
+/**
+ * Over `sp` (a participant) and `ts` (its session): the seat was still confirmed when the
+ * instructor cancelled. The cancel stamps ts.ended_at and then withdraws the seats, so a seat the
+ * cancel withdrew has its booking changed at or after ended_at, while a student who had cancelled
+ * earlier has a booking frozen (CANCELLED) before it. Without ended_at nobody can tell: all count.
+ */
+const seatedWhenCancelled = sql`(sp.status = 'CONFIRMED' OR ts.ended_at IS NULL
+  OR EXISTS (SELECT 1 FROM bookings sb WHERE sb.id = sp.booking_id AND sb.updated_at >= ts.ended_at))`;
+
+/**
+ * Sessions the instructor cancelled: the provider and every participant whose seat was still
+ * confirmed at that moment (not students who had cancelled before), with a METHOD:CANCEL file.
+ */
 async function cancelledSessionDrafts(deps: Deps, ctx: ScanContext): Promise<Draft[]> {
   const facts = await findSessionFacts(
     deps,
     // Only lessons not long past are worth telling about; the slots_start index bounds the scan.
     sql`s.starts_at >= ${ctx.now - DAY_MS} AND ts.status = 'CANCELLED'`,
     sql`${"session-cancelled"}`,
-    sql`1 = 1`,
+    seatedWhenCancelled,
   );
-  return facts.flatMap((fact) => {
+  return perRow(ctx, "cancelledSessionDrafts", facts, (fact) => {
     const lesson = { startsAt: fact.startsAt, endsAt: fact.endsAt };
     const students = describeStudents(fact.participants.map((p) => p.name));
     const cancellation = (recipient: Person, title: string): string =>
@@ -407,9 +573,9 @@ async function reminderDrafts(deps: Deps, ctx: ScanContext): Promise<Draft[]> {
     sql`CASE WHEN s.starts_at - ${ctx.now} <= ${HOUR_MS} THEN 'reminder-1h' ELSE 'reminder-24h' END`,
     sql`sp.status = 'CONFIRMED'`,
   );
-  return facts.flatMap((fact) => {
+  return perRow(ctx, "reminderDrafts", facts, (fact) => {
     const kind = dueReminder(fact.startsAt, ctx.now);
-    const confirmed = fact.participants.filter((p) => p.status === "CONFIRMED");
+    const confirmed = fact.participants;
     if (!kind || confirmed.length === 0) return [];
     const lesson = { startsAt: fact.startsAt, endsAt: fact.endsAt };
     const students = describeStudents(confirmed.map((p) => p.name));
@@ -436,7 +602,7 @@ async function reminderDrafts(deps: Deps, ctx: ScanContext): Promise<Draft[]> {
 
 export interface DispatchReport {
   sent: number;
-  /** Attempts that failed in this run (rescheduled or given up). */
+  /** Attempts that failed in this run (rescheduled, given up, or a row whose bookkeeping failed). */
   failed: number;
   /** Rows that reached MAX_ATTEMPTS in this run and are now FAILED. */
   gaveUp: number;
@@ -457,11 +623,17 @@ export async function dispatchDueEmails(deps: Deps, mailer: Mailer): Promise<Dis
   const report: DispatchReport = { sent: 0, failed: 0, gaveUp: 0 };
   for (let i = 0; i < due.length; i += SEND_CONCURRENCY) {
     const outcomes = await Promise.all(
-      due.slice(i, i + SEND_CONCURRENCY).map((row) => sendOne(deps, mailer, row)),
+      due.slice(i, i + SEND_CONCURRENCY).map((row) =>
+        // One row whose bookkeeping fails (D1 hiccup) is counted and retried once its claim lapses.
+        sendOne(deps, mailer, row).catch((error: unknown) => {
+          console.error("email dispatch failed", row.id, error);
+          return "error" as const;
+        }),
+      ),
     );
     for (const outcome of outcomes) {
       if (outcome === "sent") report.sent += 1;
-      if (outcome === "retry" || outcome === "gave-up") report.failed += 1;
+      if (outcome === "retry" || outcome === "gave-up" || outcome === "error") report.failed += 1;
       if (outcome === "gave-up") report.gaveUp += 1;
     }
   }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { availabilityPatterns, type PatternRow, slots } from "../db/schema";
 import { removeSlotsWhere } from "../db/slot-removal";
 import { runBatch } from "../db/statements";
@@ -49,27 +49,45 @@ function patternShape(row: PatternRow): PatternShape {
   };
 }
 
-/** Expands the pattern's starts after `after` and plans them against the provider's live slots. */
+/**
+ * Expands the pattern's starts after `after` and plans them against the provider's live slots.
+ * A start where a cancelled slot of this pattern sits is skipped too: cancelled slots free their
+ * time for other slots, but (pattern_id, starts_at) stays unique.
+ */
 async function planPattern(deps: Deps, pattern: PatternRow, now: number, after: number | undefined) {
   const expansion = expandPattern(patternShape(pattern), now, after);
   const span = pattern.durationMinutes * MINUTE_MS;
   const first = expansion.starts[0];
   const last = expansion.starts.at(-1);
-  const existing =
-    first === undefined || last === undefined
-      ? []
-      : await deps.db
-          .select({ startsAt: slots.startsAt, endsAt: slots.endsAt })
-          .from(slots)
-          .where(
-            and(
-              eq(slots.providerId, pattern.providerId),
-              ne(slots.status, "CANCELLED"),
-              lt(slots.startsAt, last + span),
-              gt(slots.endsAt, first),
-            ),
-          );
-  return { expansion, plan: planAgainstExisting(expansion.starts, pattern.durationMinutes, existing) };
+  if (first === undefined || last === undefined) {
+    return { expansion, plan: planAgainstExisting([], pattern.durationMinutes, []) };
+  }
+  const nearby = await deps.db
+    .select({
+      startsAt: slots.startsAt,
+      endsAt: slots.endsAt,
+      status: slots.status,
+      patternId: slots.patternId,
+    })
+    .from(slots)
+    .where(
+      and(eq(slots.providerId, pattern.providerId), lt(slots.startsAt, last + span), gt(slots.endsAt, first)),
+    );
+  const live = nearby.filter((slot) => slot.status !== "CANCELLED");
+  const cancelledStarts = new Set(
+    nearby
+      .filter((slot) => slot.status === "CANCELLED" && slot.patternId === pattern.id)
+      .map((s) => s.startsAt),
+  );
+  const free = expansion.starts.filter((startsAt) => !cancelledStarts.has(startsAt));
+  const plan = planAgainstExisting(free, pattern.durationMinutes, live);
+  for (const startsAt of expansion.starts.filter((start) => cancelledStarts.has(start))) {
+    plan.skipped.push({
+      startsAt: new Date(startsAt).toISOString(),
+      reason: "SLOT_OVERLAP: a cancelled slot of this pattern starts at this time.",
+    });
+  }
+  return { expansion, plan };
 }
 
 /**
@@ -199,16 +217,23 @@ export async function deletePattern(deps: Deps, provider: AuthUser, id: string):
 /**
  * Daily job: extends every pattern to the end of the moving 28-day window. Only starts after
  * what was already considered are generated, so a slot the provider deleted is not re-created.
+ * Each pattern on its own: one that fails is logged and counted in `failed`, the rest go on.
  */
 export async function topUpPatterns(
   deps: Deps,
   now = deps.now(),
-): Promise<{ patterns: number; created: number }> {
+): Promise<{ patterns: number; created: number; failed: number }> {
   const rows = await deps.db.select().from(availabilityPatterns).orderBy(asc(availabilityPatterns.id));
   let created = 0;
+  let failed = 0;
   for (const row of rows) {
-    const result = await materialize(deps, row, now, row.materializedUntil, undefined);
-    created += result.created.length;
+    try {
+      const result = await materialize(deps, row, now, row.materializedUntil, undefined);
+      created += result.created.length;
+    } catch (error) {
+      failed += 1;
+      console.error("pattern top-up failed", row.id, error);
+    }
   }
-  return { patterns: rows.length, created };
+  return { patterns: rows.length, created, failed };
 }

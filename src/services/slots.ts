@@ -1,8 +1,8 @@
 import { and, asc, eq, gte, lt, ne, type SQL, sql } from "drizzle-orm";
 import { slotObject } from "../adapters/slot-client";
 import { type SlotRow, slots } from "../db/schema";
-import { removeSlotsWhere } from "../db/slot-removal";
-import { runBatch } from "../db/statements";
+import { removableSlotIds, removeSlotsWhere } from "../db/slot-removal";
+import { runBatch, statement } from "../db/statements";
 import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
 import { newId } from "../domain/ids";
@@ -84,8 +84,20 @@ function overlapExists(providerId: string, interval: Interval, exceptId = "") {
 }
 
 /**
- * Inserts the slot only if the provider has no overlapping slot. One statement, so the check
- * and the write cannot be split by a concurrent create (D1 runs statements one at a time).
+ * SQL condition: another slot of the pattern starts at `startsAt`. Cancelled slots do not block a
+ * time (see overlapExists) but keep their start, and (pattern_id, starts_at) is unique, so this
+ * is checked on its own; without it the write hits the unique index and fails as a 500.
+ */
+function patternStartTaken(patternId: string | null, startsAt: number, exceptId = "") {
+  if (patternId === null) return sql`0`;
+  return sql`EXISTS (SELECT 1 FROM slots p WHERE p.pattern_id = ${patternId} AND p.starts_at = ${startsAt}
+    AND p.id != ${exceptId})`;
+}
+
+/**
+ * Inserts the slot only if the provider has no overlapping slot (and, for a pattern's slot, the
+ * pattern has no slot at that start, even a cancelled one). One statement, so the check and the
+ * write cannot be split by a concurrent create (D1 runs statements one at a time).
  */
 export function insertSlotIfFree(row: SlotRow): SQL {
   return sql`
@@ -94,7 +106,7 @@ export function insertSlotIfFree(row: SlotRow): SQL {
     SELECT ${row.id}, ${row.providerId}, ${row.startsAt}, ${row.endsAt}, ${row.durationMinutes}, ${row.sessionType},
            ${row.maxParticipants}, 0, 'OPEN', ${row.priceAmount}, ${row.currency}, ${row.patternId}, 1,
            ${row.createdAt}, ${row.updatedAt}
-     WHERE NOT ${overlapExists(row.providerId, row)}`;
+     WHERE NOT ${overlapExists(row.providerId, row)} AND NOT ${patternStartTaken(row.patternId, row.startsAt)}`;
 }
 
 async function overlapError(
@@ -121,6 +133,36 @@ async function overlapError(
     ? `This time overlaps your slot from ${new Date(other.startsAt).toISOString()} to ${new Date(other.endsAt).toISOString()}.`
     : "This time overlaps another of your slots.";
   return new AppError("SLOT_OVERLAP", message, other ? { conflictingSlotId: other.id } : undefined);
+}
+
+/** Why an update was refused: an overlapping live slot, or a cancelled slot of the pattern at that start. */
+async function conflictError(
+  deps: Deps,
+  providerId: string,
+  next: Interval,
+  current: SlotRow,
+): Promise<AppError> {
+  if (current.patternId !== null) {
+    const [twin] = await deps.db
+      .select({ id: slots.id })
+      .from(slots)
+      .where(
+        and(
+          eq(slots.patternId, current.patternId),
+          eq(slots.startsAt, next.startsAt),
+          ne(slots.id, current.id),
+        ),
+      )
+      .limit(1);
+    if (twin) {
+      return new AppError(
+        "SLOT_OVERLAP",
+        `Another slot of this availability pattern (cancelled or not) already starts at ${new Date(next.startsAt).toISOString()}; pick another time.`,
+        { conflictingSlotId: twin.id },
+      );
+    }
+  }
+  return overlapError(deps, providerId, next, current.id);
 }
 
 export async function createSlot(deps: Deps, providerId: string, shape: SlotShape): Promise<Slot> {
@@ -211,14 +253,15 @@ export async function updateSlot(
            session_type = ${sessionType}, max_participants = ${maxParticipants}, price_amount = ${next.priceAmount},
            currency = ${next.currency}, version = version + 1, updated_at = ${now}
      WHERE id = ${id} AND version = ${current.version} AND seats_taken = 0 AND status = 'OPEN'
-       AND NOT ${overlapExists(user.id, next, id)}`);
+       AND NOT ${overlapExists(user.id, next, id)}
+       AND NOT ${patternStartTaken(current.patternId, next.startsAt, id)}`);
   if (result.meta.changes !== 1) {
     const latest = await findSlotRow(deps, id);
     if (latest.seatsTaken > 0) throw hasBookings();
     // Changed underneath (a re-price or another edit): decide again on the fresh row.
     if (latest.version !== current.version && attempt < 3)
       return updateSlot(deps, user, id, patch, attempt + 1);
-    throw await overlapError(deps, user.id, next, id);
+    throw await conflictError(deps, user.id, next, latest);
   }
   if (maxParticipants !== current.maxParticipants) await slotObject(deps.env, id).resize(maxParticipants);
   return toSlot({
@@ -241,11 +284,37 @@ export async function deleteSlot(deps: Deps, user: AuthUser, id: string): Promis
   }
 }
 
+/** Slots looked at one by one per cleanup run when the all-at-once removal fails. */
+const CLEANUP_ROW_LIMIT = 500;
+
 /**
- * Removes slots that have ended without any seat taken. Callable on its own (cron, tests);
- * returns how many went.
+ * Removes slots that have ended without any seat taken. Callable on its own (cron, tests).
+ * All at once when it can; if that batch fails (one slot something still refers to), slot by slot,
+ * so one bad row never keeps the others: `failed` counts the slots that could not go.
  */
-export async function removeExpiredUnbookedSlots(deps: Deps, now = deps.now()): Promise<number> {
-  const results = await runBatch(deps.d1, removeSlotsWhere(sql`ends_at <= ${now}`));
-  return results.at(-1)?.meta.changes ?? 0;
+export async function removeExpiredUnbookedSlots(
+  deps: Deps,
+  now = deps.now(),
+): Promise<{ removed: number; failed: number }> {
+  const ended = sql`ends_at <= ${now}`;
+  try {
+    const results = await runBatch(deps.d1, removeSlotsWhere(ended));
+    return { removed: results.at(-1)?.meta.changes ?? 0, failed: 0 };
+  } catch (error) {
+    console.error("slot cleanup batch failed; removing one slot at a time", error);
+  }
+  const { results: candidates } = await statement(deps.d1, removableSlotIds(ended, CLEANUP_ROW_LIMIT)).all<{
+    id: string;
+  }>();
+  const report = { removed: 0, failed: 0 };
+  for (const { id } of candidates) {
+    try {
+      const results = await runBatch(deps.d1, removeSlotsWhere(sql`id = ${id} AND ${ended}`));
+      report.removed += results.at(-1)?.meta.changes ?? 0;
+    } catch (error) {
+      report.failed += 1;
+      console.error("slot cleanup failed", id, error);
+    }
+  }
+  return report;
 }

@@ -172,8 +172,8 @@ async function insertLesson(spec: {
       ).bind(bookingId, slotId, student.id, active ? "CONFIRMED" : "CANCELLED", now, sessionId, now, now),
       env.DB.prepare(
         `INSERT INTO payments (id, booking_id, payment_intent_id, client_secret, amount, currency, status,
-                               refunded_amount, created_at, updated_at)
-         VALUES (?, ?, ?, 'secret', 4500, 'usd', ?, ?, ?, ?)`,
+                               amount_captured, refunded_amount, created_at, updated_at)
+         VALUES (?, ?, ?, 'secret', 4500, 'usd', ?, 4500, ?, ?, ?)`,
       ).bind(
         unique("pay_n"),
         bookingId,

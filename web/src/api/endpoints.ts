@@ -95,6 +95,9 @@ export const api = {
       }),
     ),
   booking: (id: string): Promise<Booking> => call(api_.bookings[":id"].$get({ param: { id } })),
+  /** The PaymentIntent of a booking that is waiting for its payment (any tab or device of its student). */
+  bookingPayment: (id: string): Promise<{ paymentIntentId: string; clientSecret: string }> =>
+    call(api_.bookings[":id"].payment.$get({ param: { id } })),
   myBookings: (): Promise<{ bookings: Booking[] }> => call(api_.me.bookings.$get()),
   cancelBooking: (id: string): Promise<Booking> => call(api_.bookings[":id"].cancel.$post({ param: { id } })),
 

@@ -16,6 +16,7 @@ const EXPLANATIONS: Record<string, string> = {
     "Someone has booked this slot, so it can no longer be changed or deleted. To call the lesson off, cancel its session: everyone who paid is refunded.",
   SLOT_FULL: "Every seat in this slot has just been taken. Please pick another time.",
   ALREADY_BOOKED: "You already hold or have a seat in this slot. You'll find it under My bookings.",
+  TOO_MANY_HOLDS: "You already have 3 unpaid bookings: pay for or cancel one first.",
   SLOT_NOT_BOOKABLE: "This slot can't be booked any more: it was cancelled, has started, or is over.",
   BOOKING_NOT_ACTIVE: "This booking is already cancelled or expired.",
   SESSION_NOT_STARTED: "The instructor hasn't started the session yet. This page updates as soon as they do.",

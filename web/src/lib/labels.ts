@@ -23,25 +23,44 @@ export const BOOKING_STATUS: Record<BookingStatus, { label: string; tone: string
   CANCELLED: { label: "Cancelled", tone: "muted" },
 };
 
-/** Where the money of a booking stands, in words. */
-export function paymentText(booking: Booking): string {
-  const amount = formatMoney(booking.amount, booking.currency);
+/**
+ * Where the money of a booking stands, in plain words, from `paymentStatus` and `amountRefunded`.
+ * `viewer` picks whose point of view: the student who paid, or the teacher of the slot.
+ */
+export function paymentText(
+  booking: Pick<Booking, "status" | "paymentStatus" | "amount" | "amountRefunded" | "currency">,
+  viewer: "student" | "provider" = "student",
+): string {
+  const money = (amount: number) => formatMoney(amount, booking.currency);
+  const price = money(booking.amount);
+  const refunded = Math.max(0, booking.amountRefunded ?? 0);
+  const active = booking.status === "PENDING_PAYMENT" || booking.status === "CONFIRMED";
   const status: PaymentStatus | undefined = booking.paymentStatus;
   switch (status) {
     case "REQUIRES_PAYMENT":
-      return booking.status === "PENDING_PAYMENT" ? `${amount} to pay` : "Not charged";
-    case "AUTHORIZED":
-      return `${amount} authorized, being captured`;
-    case "SUCCEEDED":
-      return `${amount} paid`;
-    case "CANCELED":
+      if (booking.status === "PENDING_PAYMENT")
+        return viewer === "student" ? `${price} to pay` : "Not paid yet";
       return "Nothing charged";
+    case "AUTHORIZED":
+      return active
+        ? `Card accepted for ${price}, taking the payment…`
+        : "Payment being released, nothing charged";
+    case "SUCCEEDED":
+      return `Paid ${price}`;
+    case "CANCELED":
+      return "Payment released, nothing charged";
     case "REFUND_PENDING":
-      return `Refund of ${amount} pending`;
+      return refunded > 0 ? `Refund on its way (${money(refunded)} back so far)` : "Refund on its way";
+    case "PARTIALLY_REFUNDED":
+      return `Partly refunded: ${money(refunded)} of ${price} back`;
     case "REFUNDED":
-      return `${amount} refunded`;
+      return `Refunded ${money(refunded > 0 ? refunded : booking.amount)}`;
+    case "REFUND_FAILED":
+      return viewer === "student"
+        ? "Refund failed — we'll contact you"
+        : "Refund to the student failed — we're sorting it out";
     default:
-      return booking.status === "PENDING_PAYMENT" ? `${amount} to pay` : amount;
+      return booking.status === "PENDING_PAYMENT" ? `${price} to pay` : price;
   }
 }
 

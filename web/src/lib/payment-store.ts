@@ -1,3 +1,5 @@
+import { api } from "../api/endpoints";
+
 /**
  * The PaymentIntent's client secret of a booking, kept for this tab only (sessionStorage), so the
  * payment page survives a reload. It is meant for the browser (Stripe.js uses it); the session
@@ -35,4 +37,17 @@ export function loadPayment(bookingId: string): StoredPayment | undefined {
     // unreadable: treat as missing
   }
   return undefined;
+}
+
+/**
+ * The payment details of a booking: this tab's copy, or else asked from the API (a booking made
+ * in another tab or on another device). Throws the API's error (409 BOOKING_NOT_ACTIVE once the
+ * booking no longer waits for a payment).
+ */
+export async function fetchPayment(bookingId: string): Promise<StoredPayment> {
+  const held = loadPayment(bookingId);
+  if (held) return held;
+  const payment = await api.bookingPayment(bookingId);
+  savePayment(bookingId, payment);
+  return payment;
 }

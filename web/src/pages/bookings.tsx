@@ -1,14 +1,18 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, CALENDAR_FEED_URL } from "../api/endpoints";
 import type { Booking, ProviderSummary, Slot } from "../api/types";
 import { AddToCalendar } from "../components/add-to-calendar";
 import { ConfirmDialog } from "../components/confirm-dialog";
-import { Async, Badge, Empty, Page } from "../components/ui";
+import { PaymentForm } from "../components/payment-form";
+import { Async, Badge, Empty, ErrorNotice, Loading, Page } from "../components/ui";
 import { useUser } from "../lib/auth";
+import { loadConfig } from "../lib/config";
 import { loadProviders, loadSlots } from "../lib/directory";
+import { errorCode } from "../lib/errors";
 import { formatCountdown, formatMoney, formatRange, SESSION_TYPE_LABEL, zoneLabel } from "../lib/format";
 import { BOOKING_STATUS, paymentText } from "../lib/labels";
-import { loadPayment } from "../lib/payment-store";
+import { usePaymentConfirmation } from "../lib/payment-confirmation";
+import { fetchPayment } from "../lib/payment-store";
 import { useNow, usePolling, useResource } from "../lib/use-resource";
 
 interface Row {
@@ -104,6 +108,7 @@ export function Bookings() {
                 students={students}
                 isStudent={isStudent}
                 onCancel={setCancelling}
+                onChanged={() => void data.reload()}
               />
               <BookingGroup
                 title="Past and cancelled"
@@ -113,6 +118,7 @@ export function Bookings() {
                 students={students}
                 isStudent={isStudent}
                 onCancel={setCancelling}
+                onChanged={() => void data.reload()}
               />
             </>
           );
@@ -151,6 +157,7 @@ function BookingGroup({
   students,
   isStudent,
   onCancel,
+  onChanged,
 }: {
   title: string;
   rows: Row[];
@@ -159,6 +166,7 @@ function BookingGroup({
   students: Map<string, string>;
   isStudent: boolean;
   onCancel: (row: Row) => void;
+  onChanged: () => void;
 }) {
   const id = `group-${title.replace(/\W+/g, "-").toLowerCase()}`;
   return (
@@ -177,6 +185,7 @@ function BookingGroup({
               students={students}
               isStudent={isStudent}
               onCancel={onCancel}
+              onChanged={onChanged}
             />
           ))}
         </ul>
@@ -192,6 +201,7 @@ function BookingItem({
   students,
   isStudent,
   onCancel,
+  onChanged,
 }: {
   row: Row;
   zone: string;
@@ -199,9 +209,11 @@ function BookingItem({
   students: Map<string, string>;
   isStudent: boolean;
   onCancel: (row: Row) => void;
+  onChanged: () => void;
 }) {
   const { booking, slot } = row;
   const now = useNow(1000);
+  const [paying, setPaying] = useState(false);
   const status = BOOKING_STATUS[booking.status];
   const provider = slot ? providers.get(slot.providerId) : undefined;
   // Once the lesson has begun (on time, or started early by the teacher) it can't be cancelled for a refund.
@@ -212,6 +224,8 @@ function BookingItem({
   const when = slot ? formatRange(slot.startsAt, slot.endsAt, zone) : "Lesson";
   const canCancel =
     isStudent && (booking.status === "PENDING_PAYMENT" || booking.status === "CONFIRMED") && !started;
+  const canPay = isStudent && booking.status === "PENDING_PAYMENT" && holdLeft > 0;
+  const payPanelId = `pay-${booking.id}`;
   return (
     <li class="card booking-item">
       <div class="booking-head">
@@ -224,7 +238,7 @@ function BookingItem({
         {!isStudent ? `, booked by ${students.get(booking.studentId) ?? "a student"}` : ""}
       </p>
       <p class="payment-status" aria-live="polite">
-        {paymentText(booking)}
+        {paymentText(booking, isStudent ? "student" : "provider")}
         {booking.status === "PENDING_PAYMENT" &&
           holdLeft > 0 &&
           ` · seat held for ${formatCountdown(holdLeft)}`}
@@ -235,11 +249,24 @@ function BookingItem({
       {booking.lastPaymentError && booking.status === "PENDING_PAYMENT" && (
         <p class="field-error">Last payment attempt failed: {booking.lastPaymentError}</p>
       )}
+      {canPay && paying && <PayPanel id={payPanelId} booking={booking} onSettled={onChanged} />}
       <div class="button-row">
-        {isStudent && booking.status === "PENDING_PAYMENT" && holdLeft > 0 && loadPayment(booking.id) && (
-          <a class="button primary" href={`/bookings/${booking.id}/pay`}>
-            Pay now
-          </a>
+        {canPay && (
+          <button
+            type="button"
+            class={paying ? "secondary" : "primary"}
+            aria-expanded={paying}
+            aria-controls={payPanelId}
+            onClick={() => setPaying(!paying)}
+          >
+            {paying ? "Close the card form" : "Pay now"}
+            {!paying && (
+              <span class="button-countdown" aria-hidden="true">
+                {formatCountdown(holdLeft)} left
+              </span>
+            )}
+            <span class="sr-only"> for {when}</span>
+          </button>
         )}
         {booking.status === "CONFIRMED" && booking.sessionId && (
           <a class="button primary" href={`/sessions/${booking.sessionId}`}>
@@ -261,5 +288,58 @@ function BookingItem({
         )}
       </div>
     </li>
+  );
+}
+
+/**
+ * Pays a held seat from My bookings: the booking's PaymentIntent comes from the API (so a booking
+ * made in another tab or on another device can be paid here) and goes into the same card form as
+ * the checkout page. When the payment is confirmed the list reloads.
+ */
+function PayPanel({ id, booking, onSettled }: { id: string; booking: Booking; onSettled: () => void }) {
+  const setup = useResource(async () => {
+    const [payment, config] = await Promise.all([fetchPayment(booking.id), loadConfig()]);
+    return { payment, config };
+  }, [booking.id]);
+  const { confirming, slow, wait } = usePaymentConfirmation(booking.id, (next) => {
+    if (next.status !== "PENDING_PAYMENT") onSettled();
+  });
+  const amount = formatMoney(booking.amount, booking.currency);
+  const notActive = errorCode(setup.error) === "BOOKING_NOT_ACTIVE";
+  useEffect(() => {
+    if (notActive) onSettled();
+  }, [notActive]);
+
+  return (
+    <section id={id} class="pay-panel" aria-label={`Pay ${amount}`}>
+      {confirming ? (
+        <Loading
+          label={
+            slow
+              ? "Still waiting for the payment confirmation; this page keeps checking…"
+              : "Confirming your payment…"
+          }
+        />
+      ) : null}
+      {notActive ? (
+        <ErrorNotice>This booking is no longer waiting for a payment; the list is updating.</ErrorNotice>
+      ) : (
+        <Async resource={setup} label="Loading the card form…">
+          {({ payment, config }) => (
+            <PaymentForm
+              payments={config.payments}
+              payment={payment}
+              amountLabel={amount}
+              disabled={confirming}
+              onConfirmed={() => void wait()}
+            />
+          )}
+        </Async>
+      )}
+      <p class="hint">
+        The amount is reserved on your card and taken only while your seat is held; if the hold ends first,
+        the reservation is released.
+      </p>
+    </section>
   );
 }

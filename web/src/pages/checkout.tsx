@@ -1,46 +1,20 @@
-import type { ComponentType } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import { api } from "../api/endpoints";
 import type { Booking } from "../api/types";
 import { AddToCalendar } from "../components/add-to-calendar";
 import { ConfirmDialog } from "../components/confirm-dialog";
 import { HoldCountdown } from "../components/hold-countdown";
-import { TestCardForm } from "../components/test-card-form";
+import { PaymentForm } from "../components/payment-form";
 import { Async, ErrorNotice, Loading, Notice, Page } from "../components/ui";
 import { useUser } from "../lib/auth";
 import { loadConfig } from "../lib/config";
 import { loadProviders, loadSlot } from "../lib/directory";
+import { errorCode } from "../lib/errors";
 import { formatDuration, formatMoney, formatRange, SESSION_TYPE_LABEL, zoneLabel } from "../lib/format";
-import { loadPayment } from "../lib/payment-store";
+import { usePaymentConfirmation } from "../lib/payment-confirmation";
+import { fetchPayment } from "../lib/payment-store";
 import { useResource } from "../lib/use-resource";
-
-type StripeFormProps = {
-  publishableKey: string;
-  clientSecret: string;
-  amountLabel: string;
-  disabled: boolean;
-  onConfirmed: () => void;
-};
-
-/** Loads the Payment Element module (and with it Stripe.js) only when it is needed. */
-function StripePaymentForm(props: StripeFormProps) {
-  const [Form, setForm] = useState<ComponentType<StripeFormProps> | undefined>(undefined);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    import("../components/stripe-payment-form")
-      .then((module) => setForm(() => module.default))
-      .catch(() => setFailed(true));
-  }, []);
-  if (failed)
-    return (
-      <ErrorNotice>The card form could not be loaded. Check your connection and reload the page.</ErrorNotice>
-    );
-  return Form ? <Form {...props} /> : <Loading label="Loading the secure card form…" />;
-}
-
-const POLL_MS = 400;
-const PATIENCE_MS = 30_000;
 
 /** Pay for a held seat: the hold countdown, then the test card (locally) or Stripe's Payment Element. */
 export function Checkout() {
@@ -58,52 +32,28 @@ export function Checkout() {
     return { booking, slot, provider: providers.get(slot.providerId), config };
   }, [id]);
   const [booking, setBooking] = useState<Booking | undefined>(undefined);
-  const [confirming, setConfirming] = useState(false);
-  const [slow, setSlow] = useState(false);
   const [cancelOpen, setCancelOpen] = useState(false);
-  const stopped = useRef(false);
+  const { confirming, slow, wait } = usePaymentConfirmation(id, setBooking);
 
   useEffect(() => {
     if (data.data) setBooking(data.data.booking);
   }, [data.data]);
-  useEffect(
-    () => () => {
-      stopped.current = true;
-    },
-    [],
-  );
-
-  /** The card was accepted: the booking confirms when the webhooks arrive (usually well under a second). */
-  const waitForConfirmation = async () => {
-    setConfirming(true);
-    setSlow(false);
-    const started = Date.now();
-    const before = booking?.lastPaymentError;
-    while (!stopped.current) {
-      await new Promise((resolve) =>
-        setTimeout(resolve, Date.now() - started > PATIENCE_MS ? 2000 : POLL_MS),
-      );
-      if (Date.now() - started > PATIENCE_MS) setSlow(true);
-      try {
-        const next = await api.booking(id);
-        setBooking(next);
-        if (next.status !== "PENDING_PAYMENT" || (next.lastPaymentError && next.lastPaymentError !== before))
-          break;
-      } catch {
-        // keep waiting; a network blip is not a payment failure
-      }
-    }
-    setConfirming(false);
-  };
 
   const current = booking ?? data.data?.booking;
+  const pending = current?.status === "PENDING_PAYMENT";
+  // This tab's copy of the PaymentIntent, or the API's (a booking made in another tab or device).
+  const payment = useResource(async () => (pending ? fetchPayment(id) : undefined), [id, pending]);
+  useEffect(() => {
+    // The booking stopped waiting for a payment meanwhile (paid elsewhere, expired): show how it stands.
+    if (errorCode(payment.error) === "BOOKING_NOT_ACTIVE") void data.reload();
+  }, [payment.error]);
+
   return (
     <Page title="Pay for your lesson">
       <Async resource={data} label="Loading your booking…">
         {({ slot, provider, config }) => {
           if (!current) return <Loading />;
           const amount = formatMoney(current.amount, current.currency);
-          const payment = loadPayment(current.id);
           return (
             <div class="checkout">
               <section class="card" aria-labelledby="lesson-heading">
@@ -173,29 +123,23 @@ export function Checkout() {
                       seat is held.
                     </ErrorNotice>
                   ) : null}
-                  {!payment ? (
-                    <Notice tone="warning">
-                      The payment details of this booking are not available in this browser tab. Cancel it
-                      below and book the time again to pay.
-                    </Notice>
-                  ) : config.payments.mode === "stripe" ? (
-                    <StripePaymentForm
-                      publishableKey={config.payments.publishableKey}
-                      clientSecret={payment.clientSecret}
+                  {payment.data ? (
+                    <PaymentForm
+                      payments={config.payments}
+                      payment={payment.data}
                       amountLabel={amount}
                       disabled={confirming}
-                      onConfirmed={() => void waitForConfirmation()}
+                      onConfirmed={() => void wait()}
                     />
+                  ) : payment.error ? (
+                    <ErrorNotice error={payment.error}>
+                      {" "}
+                      <button type="button" class="link-button" onClick={() => void payment.reload()}>
+                        Try again
+                      </button>
+                    </ErrorNotice>
                   ) : (
-                    <TestCardForm
-                      standinUrl={config.payments.standinUrl ?? "http://127.0.0.1:12111"}
-                      publishableKey={config.payments.publishableKey}
-                      paymentIntentId={payment.paymentIntentId}
-                      clientSecret={payment.clientSecret}
-                      amountLabel={amount}
-                      disabled={confirming}
-                      onConfirmed={() => void waitForConfirmation()}
-                    />
+                    <Loading label="Loading the card form…" />
                   )}
                   <p class="hint">
                     The amount is reserved on your card and taken only while your seat is held; if the hold

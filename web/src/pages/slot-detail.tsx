@@ -161,7 +161,7 @@ export function SlotDetail() {
                                 {BOOKING_STATUS[booking.status].label}
                               </Badge>
                             </td>
-                            <td>{paymentText(booking)}</td>
+                            <td>{paymentText(booking, "provider")}</td>
                           </tr>
                         ))}
                       </tbody>

@@ -142,6 +142,9 @@ export function TutorSlots() {
                               {errorCode(error) === "ALREADY_BOOKED" && (
                                 <a href="/bookings">Go to My bookings</a>
                               )}
+                              {errorCode(error) === "TOO_MANY_HOLDS" && (
+                                <a href="/bookings">Pay for or cancel one in My bookings</a>
+                              )}
                             </div>
                           ) : null}
                         </li>
