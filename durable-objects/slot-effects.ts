@@ -6,7 +6,12 @@
 import { PaymentError, type Payments } from "../src/adapters/stripe-payments";
 import type { SlotRecords } from "../src/db/booking-records";
 import { hasFailedRefund, type MoneySnapshot, refundRemainder } from "../src/domain/payment-state";
-import type { Hold } from "./slot-state";
+
+/** What an effect needs to know of a hold (slot-state.ts owns the full type). */
+export interface HoldRef {
+  studentId: string;
+  paymentIntentId?: string | null;
+}
 
 export type Effect =
   /** The PaymentIntent exists: write its id and client secret next to the pending booking. */
@@ -43,7 +48,7 @@ export interface EffectContext {
   attempt: number;
   payments: Payments;
   records: SlotRecords;
-  hold(bookingId: string): Hold | undefined;
+  hold(bookingId: string): HoldRef | undefined;
   /** Re-decides a capture synchronously, right before the call; applies an "abandon" itself. */
   recheckCapture(bookingId: string): "go" | "abandon" | "skip";
   /** Feeds Stripe's answer back into the object's decision (confirm, refund, release …). */
