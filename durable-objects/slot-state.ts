@@ -219,16 +219,19 @@ export function decideFromStripe(
     }
     case "succeeded": {
       const action = decideSucceeded(hold, slot, now);
+      // Everything was given back already (e.g. in the Stripe dashboard): the seat goes too.
+      const allBack = snapshot.captured > 0 && refundedAmount(snapshot.refunds) >= snapshot.captured;
+      if (allBack && action !== "refund") {
+        const seatGoes: Effect =
+          hold.status === "CONFIRMED"
+            ? { kind: "withdraw", bookingId }
+            : { kind: "release", bookingId, status: "CANCELLED" };
+        return step(bookingId, "CANCELLED", seatGoes, sync);
+      }
       if (action === "confirm") {
         return step(bookingId, "CONFIRMED", { kind: "confirm", bookingId, studentId: hold.studentId }, sync);
       }
-      if (action === "keep") {
-        // Everything was given back elsewhere (e.g. the Stripe dashboard): the seat goes too.
-        if (snapshot.captured > 0 && refundedAmount(snapshot.refunds) >= snapshot.captured) {
-          return step(bookingId, "CANCELLED", { kind: "withdraw", bookingId }, sync);
-        }
-        return step(bookingId, undefined, sync);
-      }
+      if (action === "keep") return step(bookingId, undefined, sync);
       // Captured without a seat. A failed refund is not retried by itself: it is flagged and told.
       // D1 must not keep an active booking for it either (both writes are conditional no-ops if done).
       const effects: Effect[] = [

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { type MoneySnapshot, type RefundFact, refundRemainder } from "../domain/payment-state";
+import { hasFailedRefund, type MoneySnapshot, type RefundFact, refundRemainder } from "../domain/payment-state";
 
 /** Local defaults: the stand-in accepts any sk_test_ key and signs events with this secret. */
 export const LOCAL_STRIPE_KEY = "sk_test_lectern_local";
@@ -229,7 +229,8 @@ export function createStripePayments(config: StripeConfig): Payments {
           stripe.paymentIntents.retrieve(intentId),
           listRefunds(intentId),
         ]);
-        const amount = refundRemainder(toSnapshot(intent, refunds));
+        // A refund that failed is never retried by itself (the card is usually gone): people are told.
+        const amount = hasFailedRefund(refunds) ? 0 : refundRemainder(toSnapshot(intent, refunds));
         if (amount <= 0) return null;
         const refund = await stripe.refunds.create(
           {

@@ -62,10 +62,13 @@ export function refundRemainder(snapshot: Pick<MoneySnapshot, "captured" | "refu
   return Math.max(0, snapshot.captured - out);
 }
 
-/** The newest refund, by Stripe's creation time (ties: the later one in Stripe's list order). */
+/**
+ * The newest refund, by Stripe's creation time. Stripe lists newest first, so on a tie (same
+ * second) the one listed first wins.
+ */
 export function newestRefund(refunds: readonly RefundFact[]): RefundFact | undefined {
   let newest: RefundFact | undefined;
-  for (const refund of refunds) if (!newest || refund.created >= newest.created) newest = refund;
+  for (const refund of refunds) if (!newest || refund.created > newest.created) newest = refund;
   return newest;
 }
 
