@@ -1,5 +1,10 @@
 import Stripe from "stripe";
-import { hasFailedRefund, type MoneySnapshot, type RefundFact, refundRemainder } from "../domain/payment-state";
+import {
+  hasFailedRefund,
+  type MoneySnapshot,
+  type RefundFact,
+  refundRemainder,
+} from "../domain/payment-state";
 
 /** Local defaults: the stand-in accepts any sk_test_ key and signs events with this secret. */
 export const LOCAL_STRIPE_KEY = "sk_test_lectern_local";
