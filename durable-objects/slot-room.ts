@@ -4,12 +4,12 @@
  * decides seats or money; the slot object tells the room what changed.
  */
 import { newId } from "../src/domain/ids";
+import { CHAT_RATE_LIMIT, MAX_NAME_CHARS } from "../src/shared/limits";
 import { clientMessage, ROOM_HEADERS, type ServerMessage } from "../src/shared/protocol";
+import { SECOND_MS } from "../src/shared/time";
 import type { ChatStorage } from "./slot-storage";
 
 const CHAT_HISTORY = 50;
-/** Each sender may post this many messages per window; more get an error frame and are not stored. */
-export const CHAT_LIMIT = { messages: 10, windowMs: 10_000 } as const;
 const SESSION_TAG = "session:";
 
 /** Kept on each hibernatable socket (well under the 2 KB attachment limit). */
@@ -36,7 +36,7 @@ export class SlotRoom {
   accept(request: Request): Response {
     const userId = request.headers.get(ROOM_HEADERS.userId);
     if (!userId) return new Response("missing user", { status: 400 });
-    const name = decodeURIComponent(request.headers.get(ROOM_HEADERS.name) ?? "").slice(0, 100);
+    const name = decodeURIComponent(request.headers.get(ROOM_HEADERS.name) ?? "").slice(0, MAX_NAME_CHARS);
     const session = request.headers.get(ROOM_HEADERS.session);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
@@ -83,11 +83,12 @@ export class SlotRoom {
       return;
     }
     const now = Date.now();
-    if (this.host.chat.sentSince(info.userId, now - CHAT_LIMIT.windowMs) >= CHAT_LIMIT.messages) {
+    // Over CHAT_RATE_LIMIT: an error frame, and the message is not stored.
+    if (this.host.chat.sentSince(info.userId, now - CHAT_RATE_LIMIT.windowMs) >= CHAT_RATE_LIMIT.messages) {
       this.error(
         ws,
         "RATE_LIMITED",
-        `At most ${CHAT_LIMIT.messages} messages per ${CHAT_LIMIT.windowMs / 1000} seconds; this one was not sent.`,
+        `At most ${CHAT_RATE_LIMIT.messages} messages per ${CHAT_RATE_LIMIT.windowMs / SECOND_MS} seconds; this one was not sent.`,
       );
       return;
     }

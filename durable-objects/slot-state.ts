@@ -34,7 +34,7 @@ export interface SlotFacts {
   session: SessionState;
 }
 
-/** At most this many unpaid holds per student across all slots (API.md v2). */
+/** At most this many unpaid holds per student across all slots (the API contract, v2). */
 export const MAX_UNPAID_HOLDS = 3;
 
 const SEAT_HOLDING: ReadonlySet<HoldStatus> = new Set(["HELD", "CAPTURING", "CONFIRMED"]);

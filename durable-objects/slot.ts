@@ -1,11 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  createStripePayments,
-  PaymentError,
-  type Payments,
-  stripeConfig,
-} from "../src/adapters/stripe-payments";
-import { createSlotRecords, type SlotRecords } from "../src/db/booking-records";
+import { PaymentError, type Payments } from "../src/adapters/stripe-payments";
+import type { SlotRecords } from "../src/db/booking-records";
+import { buildSlotObjectDeps, type SlotObjectDeps } from "../src/deps";
 import { fail, ok, type Result } from "../src/domain/errors";
 import { newId } from "../src/domain/ids";
 import type { MoneySnapshot } from "../src/domain/payment-state";
@@ -72,29 +68,32 @@ function retryDelayMs(attempts: number): number {
 /**
  * One object per slot (named by the slot id). It owns the seats and every money decision about
  * them: each is decided by a pure function in slot-state.ts with synchronous storage calls only,
- * so concurrent requests cannot oversell even though Stripe and D1 are awaited afterwards
- * (PLATFORM.md: an awaited fetch opens the input gate). Effects go through an outbox drained
- * inline and retried from the alarm (slot-effects.ts); the live room is slot-room.ts.
+ * so concurrent requests cannot oversell even though Stripe and D1 are awaited afterwards (an
+ * awaited fetch opens the object's input gate: check, await, write would oversell). Effects go
+ * through an outbox drained inline and retried from the alarm (slot-effects.ts); the live room
+ * is slot-room.ts.
  */
 export class SlotObject extends DurableObject<Env> {
   private readonly store: SlotStorage;
   private readonly room: SlotRoom;
-  private readonly records: SlotRecords;
+  private readonly deps: SlotObjectDeps;
   private readonly inflight = new Map<string, Promise<Result<BookAnswer>>>();
-  private paymentsClient: Payments | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new SlotStorage(ctx.storage.sql);
     const chat = new ChatStorage(ctx.storage.sql);
     this.room = new SlotRoom({ ctx, chat, seatsMessage: () => this.seatsMessage() });
-    this.records = createSlotRecords(env.DB, () => Date.now());
+    this.deps = buildSlotObjectDeps(env);
     ctx.blockConcurrencyWhile(async () => this.store.migrate());
   }
 
   private get payments(): Payments {
-    this.paymentsClient ??= createStripePayments(stripeConfig(this.env));
-    return this.paymentsClient;
+    return this.deps.payments;
+  }
+
+  private get records(): SlotRecords {
+    return this.deps.records;
   }
 
   private holdMs(): number {

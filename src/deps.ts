@@ -1,15 +1,88 @@
-import { createDb, type Db } from "./db/client";
+import { type AgoraConfig, agoraConfig } from "./adapters/agora-video";
+import { createMailer, type Mailer } from "./adapters/mailer";
+import { createSlotObjects, type SlotObjects } from "./adapters/slot-client";
+import {
+  createStripePayments,
+  type Payments,
+  type StripeConfig,
+  stripeConfig,
+} from "./adapters/stripe-payments";
+import { createSlotRecords, type SlotRecords } from "./db/booking-records";
+import { createDb } from "./db/client";
+import { createRecords, type Records } from "./db/records";
 
-/** Everything a request or job needs, built in one place per request. */
+/**
+ * Everything a request, a cron run or a slot object needs, built here and nowhere else: the one
+ * composition root. Adapters are made on first use, once per request.
+ */
 export interface Deps {
   env: Env;
-  db: Db;
-  /** The raw D1 binding, for atomic batches (see db/statements.ts). */
-  d1: D1Database;
   /** Current time in epoch ms; injected so rules never read the clock themselves. */
+  now: () => number;
+  /** The repositories: the only way services reach D1. */
+  records: Records;
+  /** Stripe (or the local stand-in). */
+  payments: Payments;
+  stripe: StripeConfig;
+  mailer: Mailer;
+  video: AgoraConfig;
+  slots: SlotObjects;
+}
+
+function lazy<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+}
+
+export function buildDeps(env: Env, now: () => number = () => Date.now()): Deps {
+  const stripe = lazy(() => stripeConfig(env));
+  const payments = lazy(() => createStripePayments(stripe()));
+  const mailer = lazy(() => createMailer(env));
+  const slots = lazy(() => createSlotObjects(env.SLOT));
+  const db = createDb(env.DB);
+  const records = lazy(() => createRecords(db, env.DB));
+  return {
+    env,
+    now,
+    get records() {
+      return records();
+    },
+    get payments() {
+      return payments();
+    },
+    get stripe() {
+      return stripe();
+    },
+    get mailer() {
+      return mailer();
+    },
+    get video() {
+      return agoraConfig(env);
+    },
+    get slots() {
+      return slots();
+    },
+  };
+}
+
+/** What one slot object works with: Stripe and its D1 records, built once per object. */
+export interface SlotObjectDeps {
+  payments: Payments;
+  records: SlotRecords;
   now: () => number;
 }
 
-export function buildDeps(env: Env): Deps {
-  return { env, db: createDb(env.DB), d1: env.DB, now: () => Date.now() };
+export function buildSlotObjectDeps(env: Env): SlotObjectDeps {
+  const now = () => Date.now();
+  const payments = lazy(() => createStripePayments(stripeConfig(env)));
+  return {
+    get payments() {
+      return payments();
+    },
+    records: createSlotRecords(env.DB, now),
+    now,
+  };
 }

@@ -28,7 +28,7 @@ export const DEFAULT_API_VERSION = "2026-10-28.endive";
 export const DEFAULT_WEBHOOK_SECRET = "whsec_lectern_local_dev";
 const DEFAULT_RETRY_DELAYS_MS = [500, 1000, 2000, 5000, 10000, 30000];
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-/** API.md: a pm_card_refundFail refund "fails within 5 seconds". */
+/** Stripe: a pm_card_refundFail refund "fails within 5 seconds". */
 export const DEFAULT_REFUND_FAIL_AFTER_MS = 2000;
 
 export interface StandinOptions {

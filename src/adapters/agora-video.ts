@@ -1,5 +1,7 @@
 import { RtcRole, RtcTokenBuilder } from "agora-token";
+import { agoraUid } from "../shared/agora-uid";
 import type { RtcCredentials } from "../shared/api-types";
+import { DAY_MS, SECOND_MS } from "../shared/time";
 
 /**
  * Development defaults so tokens can be made without an Agora project. They are not a real
@@ -9,26 +11,23 @@ export const DEV_AGORA_APP_ID = "0123456789abcdef0123456789abcdef";
 export const DEV_AGORA_APP_CERTIFICATE = "fedcba9876543210fedcba9876543210";
 
 /** Agora caps RTC tokens at 24 hours. */
-const MAX_TOKEN_SECONDS = 24 * 60 * 60;
+const MAX_TOKEN_SECONDS = DAY_MS / SECOND_MS;
 
 export type { RtcCredentials };
 
-export function agoraConfig(env: Env): { appId: string; certificate: string } {
+export interface AgoraConfig {
+  appId: string;
+  certificate: string;
+}
+
+export function agoraConfig(env: Env): AgoraConfig {
   return {
     appId: env.AGORA_APP_ID ?? DEV_AGORA_APP_ID,
     certificate: env.AGORA_APP_CERTIFICATE ?? DEV_AGORA_APP_CERTIFICATE,
   };
 }
 
-/** A stable, non-zero 32-bit Agora uid for a user id (FNV-1a), the same on every join. */
-export function agoraUid(userId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < userId.length; i++) {
-    hash ^= userId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash === 0 ? 1 : hash;
-}
+export { agoraUid };
 
 /**
  * An AccessToken2 ("007…") RTC token to join and publish in `channelName` until `expiresAtMs`
@@ -41,7 +40,7 @@ export function rtcToken(
   expiresAtMs: number,
   nowMs: number,
 ): RtcCredentials {
-  const seconds = Math.min(MAX_TOKEN_SECONDS, Math.max(60, Math.ceil((expiresAtMs - nowMs) / 1000)));
+  const seconds = Math.min(MAX_TOKEN_SECONDS, Math.max(60, Math.ceil((expiresAtMs - nowMs) / SECOND_MS)));
   const uid = agoraUid(userId);
   const token = RtcTokenBuilder.buildTokenWithUid(
     config.appId,
@@ -57,6 +56,6 @@ export function rtcToken(
     channelName,
     uid,
     token,
-    expiresAt: new Date(nowMs + seconds * 1000).toISOString(),
+    expiresAt: new Date(nowMs + seconds * SECOND_MS).toISOString(),
   };
 }

@@ -1,7 +1,10 @@
 import type { SlotObject } from "../../durable-objects/slot";
 
-/** The slot's Durable Object, addressed by slot id: every seat decision for it goes there. */
-export function slotObject(env: Env, slotId: string): DurableObjectStub<SlotObject> {
-  const namespace = env.SLOT as unknown as DurableObjectNamespace<SlotObject>;
-  return namespace.get(namespace.idFromName(slotId));
+/** The slot objects, addressed by slot id: every seat and money decision for a slot goes there. */
+export interface SlotObjects {
+  get(slotId: string): DurableObjectStub<SlotObject>;
+}
+
+export function createSlotObjects(namespace: DurableObjectNamespace<SlotObject>): SlotObjects {
+  return { get: (slotId) => namespace.get(namespace.idFromName(slotId)) };
 }

@@ -384,3 +384,4 @@ export const emailOutbox = sqliteTable(
     index("email_outbox_user").on(t.userId, t.createdAt),
   ],
 );
+export type AttendanceRow = typeof attendance.$inferSelect;

@@ -4,7 +4,9 @@
  * integer in the currency's minor unit. No clock, no I/O.
  */
 
-const HOUR_MS = 3_600_000;
+import { assertNever } from "../shared/assert-never";
+import { HOUR_MS } from "../shared/time";
+
 const LOCALE = "en-US";
 
 export type NotificationKind =
@@ -239,12 +241,8 @@ function compose(fact: EmailFact, when: string, short: string): { subject: strin
       };
     }
     default:
-      return assertNever(fact);
+      return assertNever(fact, "email fact");
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`Unhandled email fact: ${JSON.stringify(value)}`);
 }
 
 function escapeHtml(text: string): string {

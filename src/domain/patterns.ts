@@ -1,11 +1,10 @@
 import { Temporal } from "temporal-polyfill";
-import { type Interval, MINUTE_MS, overlaps, WINDOW_MS } from "./slot-rules";
+import type { Skipped, WeeklyStart } from "../shared/api-types";
+import { BOOKING_WINDOW_MS } from "../shared/limits";
+import { MINUTE_MS } from "../shared/time";
+import { type Interval, overlaps } from "./slot-rules";
 
-/** A weekly start: ISO weekday (Monday = 1) and a wall-clock "HH:mm" in the pattern's zone. */
-export interface WeeklyStart {
-  weekday: number;
-  startTime: string;
-}
+export type { Skipped, WeeklyStart };
 
 export interface PatternShape {
   timezone: string;
@@ -15,11 +14,6 @@ export interface PatternShape {
   startsOn?: string | null;
   /** Last local date (YYYY-MM-DD) that may hold a slot, inclusive. */
   endsOn?: string | null;
-}
-
-export interface Skipped {
-  startsAt: string;
-  reason: string;
 }
 
 export interface Expansion {
@@ -39,7 +33,7 @@ export interface Expansion {
 export function expandPattern(shape: PatternShape, now: number, after = Number.NEGATIVE_INFINITY): Expansion {
   const zone = shape.timezone;
   let lower = Math.max(now, after === Number.NEGATIVE_INFINITY ? now : after + 1);
-  let upper = now + WINDOW_MS;
+  let upper = now + BOOKING_WINDOW_MS;
   if (shape.startsOn) {
     lower = Math.max(lower, Temporal.PlainDate.from(shape.startsOn).toZonedDateTime(zone).epochMilliseconds);
   }
@@ -47,7 +41,7 @@ export function expandPattern(shape: PatternShape, now: number, after = Number.N
     const dayAfterEnd = Temporal.PlainDate.from(shape.endsOn).add({ days: 1 }).toZonedDateTime(zone);
     upper = Math.min(upper, dayAfterEnd.epochMilliseconds - 1);
   }
-  const windowEnd = now + WINDOW_MS;
+  const windowEnd = now + BOOKING_WINDOW_MS;
   if (lower > upper) return { starts: [], skipped: [], windowEnd };
 
   const starts: number[] = [];

@@ -1,13 +1,12 @@
+import type { SessionStatus } from "../shared/api-types";
+import { SESSION_EARLY_START_MS } from "../shared/limits";
+import { MINUTE_MS } from "../shared/time";
 import { fail, ok, type Result } from "./errors";
 
-export type SessionStatus = "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
-
-/** A session can be started from this long before its slot starts. */
-export const EARLY_START_MS = 60 * 60_000;
 /** RTC tokens stay valid this long after the slot's planned end (overrun). */
-export const TOKEN_GRACE_MS = 15 * 60_000;
+export const TOKEN_GRACE_MS = 15 * MINUTE_MS;
 
-/** Start: SCHEDULED, from 60 minutes before the slot starts until it ends. */
+/** Start: SCHEDULED, from SESSION_EARLY_START_MS (60 minutes) before the slot starts until it ends. */
 export function decideStart(
   status: SessionStatus,
   slot: { startsAt: number; endsAt: number },
@@ -16,10 +15,10 @@ export function decideStart(
   if (status === "IN_PROGRESS") return fail("SESSION_ALREADY_STARTED", "The session is already running.");
   if (status === "COMPLETED") return fail("SESSION_ENDED", "The session has already ended.");
   if (status === "CANCELLED") return fail("SESSION_ENDED", "The session was cancelled.");
-  if (now < slot.startsAt - EARLY_START_MS) {
+  if (now < slot.startsAt - SESSION_EARLY_START_MS) {
     return fail(
       "SESSION_TOO_EARLY",
-      `The session can be started from ${new Date(slot.startsAt - EARLY_START_MS).toISOString()}, 60 minutes before it begins.`,
+      `The session can be started from ${new Date(slot.startsAt - SESSION_EARLY_START_MS).toISOString()}, ${SESSION_EARLY_START_MS / MINUTE_MS} minutes before it begins.`,
     );
   }
   if (now >= slot.endsAt)

@@ -1,29 +1,27 @@
+import type { SessionType, SlotStatus, StoredSlotStatus } from "../shared/api-types";
+import { BOOKING_WINDOW_DAYS, BOOKING_WINDOW_MS, MAX_GROUP_SEATS, MIN_GROUP_SEATS } from "../shared/limits";
 import { fail, ok, type Result } from "./errors";
 
-export type SessionType = "ONE_TO_ONE" | "GROUP";
-export type StoredSlotStatus = "OPEN" | "CANCELLED" | "IN_PROGRESS" | "COMPLETED";
-export type SlotStatus = StoredSlotStatus | "FULL";
+/** Re-exported only for the services that still import them from here; their homes are in src/shared. */
+export { priceForDuration } from "../shared/pricing";
+export { DAY_MS, MINUTE_MS } from "../shared/time";
+export type { SessionType, SlotStatus, StoredSlotStatus };
 
-export const BOOKING_WINDOW_DAYS = 28;
-export const MINUTE_MS = 60_000;
-export const DAY_MS = 24 * 60 * MINUTE_MS;
-export const WINDOW_MS = BOOKING_WINDOW_DAYS * DAY_MS;
-export const MAX_GROUP_SEATS = 20;
-
-/** A slot may start from `now` up to `now + 28 days` inclusive. */
+/** A slot may start from `now` up to `now + BOOKING_WINDOW_MS` (28 days) inclusive. */
 export function checkStartWithinWindow(startsAt: number, now: number): Result<void> {
   if (startsAt < now) return fail("SLOT_IN_PAST", "A slot cannot start in the past.");
-  if (startsAt > now + WINDOW_MS) {
+  if (startsAt > now + BOOKING_WINDOW_MS) {
     return fail(
       "SLOT_BEYOND_WINDOW",
-      `A slot can start at most ${BOOKING_WINDOW_DAYS} days ahead (until ${new Date(now + WINDOW_MS).toISOString()}).`,
+      `A slot can start at most ${BOOKING_WINDOW_DAYS} days ahead (until ${new Date(now + BOOKING_WINDOW_MS).toISOString()}).`,
     );
   }
   return ok(undefined);
 }
 
 /**
- * Seats for a session type: ONE_TO_ONE is always 1 (may be omitted), GROUP needs 2..20.
+ * Seats for a session type: ONE_TO_ONE is always 1 (may be omitted), GROUP needs
+ * MIN_GROUP_SEATS..MAX_GROUP_SEATS (2..20).
  * Fails with VALIDATION_FAILED, pointing at the field.
  */
 export function resolveCapacity(
@@ -40,20 +38,22 @@ export function resolveCapacity(
   }
   if (maxParticipants === undefined) {
     return fail("VALIDATION_FAILED", "A GROUP slot needs maxParticipants.", [
-      { path: "maxParticipants", message: `required for GROUP (2..${MAX_GROUP_SEATS})` },
+      { path: "maxParticipants", message: `required for GROUP (${MIN_GROUP_SEATS}..${MAX_GROUP_SEATS})` },
     ]);
   }
-  if (!Number.isInteger(maxParticipants) || maxParticipants < 2 || maxParticipants > MAX_GROUP_SEATS) {
-    return fail("VALIDATION_FAILED", `A GROUP slot has 2 to ${MAX_GROUP_SEATS} seats.`, [
-      { path: "maxParticipants", message: `must be an integer from 2 to ${MAX_GROUP_SEATS} for GROUP` },
+  if (
+    !Number.isInteger(maxParticipants) ||
+    maxParticipants < MIN_GROUP_SEATS ||
+    maxParticipants > MAX_GROUP_SEATS
+  ) {
+    return fail("VALIDATION_FAILED", `A GROUP slot has ${MIN_GROUP_SEATS} to ${MAX_GROUP_SEATS} seats.`, [
+      {
+        path: "maxParticipants",
+        message: `must be an integer from ${MIN_GROUP_SEATS} to ${MAX_GROUP_SEATS} for GROUP`,
+      },
     ]);
   }
   return ok(maxParticipants);
-}
-
-/** Price per seat in minor units: round(hourlyRate x durationMinutes / 60), halves rounded up. */
-export function priceForDuration(hourlyRate: number, durationMinutes: number): number {
-  return Math.floor((hourlyRate * durationMinutes + 30) / 60);
 }
 
 export interface Interval {

@@ -1,14 +1,7 @@
 import type { Deps } from "../deps";
+import type { AuthUser } from "../domain/identity";
 
-export type Role = "provider" | "student";
-
-export interface AuthUser {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  timezone: string;
-}
+export type { AuthUser, Role } from "../domain/identity";
 
 export interface AppEnv {
   Bindings: Env;

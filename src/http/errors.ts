@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError, type ErrorCode } from "../domain/errors";
+import { assertNever } from "../shared/assert-never";
 
 /** The one place where an error code becomes an HTTP status. */
 export function statusFor(code: ErrorCode): ContentfulStatusCode {
@@ -38,12 +39,8 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case "INTERNAL":
       return 500;
     default:
-      return assertNever(code);
+      return assertNever(code, "error code");
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`Unhandled error code: ${String(value)}`);
 }
 
 export function errorBody(code: ErrorCode, message: string, details?: unknown) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isValidTimeZone } from "../domain/time-zones";
+import { MAX_GROUP_SEATS, MAX_NAME_CHARS, MAX_SLOT_MINUTES, MIN_SLOT_MINUTES } from "../shared/limits";
 
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -33,10 +34,8 @@ export const instant = z
     return ms;
   });
 
-const MAX_NAME_CHARS = 100;
-
 /**
- * A person's display name: 1..100 characters (code points, so an emoji counts once) after trimming,
+ * A person's display name: 1..MAX_NAME_CHARS (100) characters (code points, so an emoji counts once) after trimming,
  * and no control characters anywhere (CR, LF, tab, NUL, C1, …): names end up in email headers.
  */
 export const personName = z
@@ -67,10 +66,11 @@ export const sessionType = z.enum(["ONE_TO_ONE", "GROUP"]);
 export const durationMinutes = z
   .number()
   .int()
-  .min(15, "must be at least 15 minutes")
-  .max(480, "must be at most 480 minutes (8 hours)");
+  .min(MIN_SLOT_MINUTES, `must be at least ${MIN_SLOT_MINUTES} minutes`)
+  .max(MAX_SLOT_MINUTES, `must be at most ${MAX_SLOT_MINUTES} minutes (${MAX_SLOT_MINUTES / 60} hours)`);
 
-export const seats = z.number().int().min(1).max(20);
+/** Any seat count a slot may have; resolveCapacity checks it against the session type. */
+export const seats = z.number().int().min(1).max(MAX_GROUP_SEATS);
 
 export const id = z
   .string()

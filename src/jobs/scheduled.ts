@@ -1,4 +1,3 @@
-import { slotObject } from "../adapters/slot-client";
 import type { Deps } from "../deps";
 import { findUnsettledMoney } from "../services/bookings";
 import { topUpPatterns } from "../services/patterns";
@@ -38,7 +37,7 @@ export async function reconcileStuckBookings(deps: Deps): Promise<Record<string,
   const outcomes: Record<string, string> = {};
   for (const booking of await findUnsettledMoney(deps, 60_000)) {
     try {
-      outcomes[booking.id] = await slotObject(deps.env, booking.slotId).syncFromStripe(booking.id);
+      outcomes[booking.id] = await deps.slots.get(booking.slotId).syncFromStripe(booking.id);
     } catch (error) {
       outcomes[booking.id] = `error: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -51,18 +50,11 @@ export async function reconcileStuckBookings(deps: Deps): Promise<Record<string,
  * D1 was updated) still has active bookings: finish it, refunds included. Idempotent.
  */
 export async function finishCancelledSessions(deps: Deps): Promise<number> {
-  const { results } = await deps.d1
-    .prepare(
-      `SELECT DISTINCT ts.id AS sessionId, ts.slot_id AS slotId
-         FROM teaching_sessions ts JOIN bookings b ON b.slot_id = ts.slot_id
-        WHERE ts.status = 'CANCELLED' AND b.status IN ('PENDING_PAYMENT', 'CONFIRMED')
-        LIMIT 50`,
-    )
-    .all<{ sessionId: string; slotId: string }>();
+  const results = await deps.records.sessions.listUnfinishedCancellations(50);
   let finished = 0;
   for (const row of results) {
     try {
-      await slotObject(deps.env, row.slotId).cancelAll({
+      await deps.slots.get(row.slotId).cancelAll({
         type: "session:cancelled",
         sessionId: row.sessionId,
       });

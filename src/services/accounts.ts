@@ -1,11 +1,9 @@
-import { and, eq, gt, sql } from "drizzle-orm";
-import { authSessions, type ProviderProfileRow, providerProfiles, type UserRow, users } from "../db/schema";
-import { runBatch } from "../db/statements";
+import type { ProviderProfileRow, UserRow } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError } from "../domain/errors";
+import type { AuthUser, Role } from "../domain/identity";
 import { newId } from "../domain/ids";
 import { DAY_MS } from "../domain/slot-rules";
-import type { AuthUser, Role } from "../http/context";
 import { DECOY_HASH, hashPassword, verifyPassword } from "../security/password";
 import { hashSessionToken, newSessionToken } from "../security/session-token";
 import type { ProviderProfile, ProviderSummary } from "../shared/api-types";
@@ -39,15 +37,13 @@ export async function register(deps: Deps, input: RegisterInput): Promise<{ user
   const token = newSessionToken();
   const tokenHash = await hashSessionToken(token);
   // The unique email index decides races; the session row exists only if this user row does.
-  const [inserted] = await runBatch(deps.d1, [
-    deps.db.insert(users).values(row).onConflictDoNothing({ target: users.email }),
-    sql`
-      INSERT INTO auth_sessions (token_hash, user_id, created_at, expires_at)
-      SELECT ${tokenHash}, ${row.id}, ${now}, ${now + SESSION_TTL_MS}
-       WHERE EXISTS (SELECT 1 FROM users WHERE id = ${row.id})`,
-  ]);
-  if (inserted?.meta.changes !== 1)
-    throw new AppError("EMAIL_TAKEN", "An account with this email already exists.");
+  const inserted = await deps.records.accounts.insertUserWithSession(row, {
+    tokenHash,
+    userId: row.id,
+    createdAt: now,
+    expiresAt: now + SESSION_TTL_MS,
+  });
+  if (!inserted) throw new AppError("EMAIL_TAKEN", "An account with this email already exists.");
   return { user: toAuthUser(row), token };
 }
 
@@ -56,7 +52,7 @@ export async function login(
   email: string,
   password: string,
 ): Promise<{ user: AuthUser; token: string }> {
-  const row = await deps.db.query.users.findFirst({ where: eq(users.email, email) });
+  const row = await deps.records.accounts.findUserByEmail(email);
   const valid = await verifyPassword(password, row?.passwordHash ?? DECOY_HASH);
   if (!row || !valid) throw new AppError("INVALID_CREDENTIALS", "The email or password is wrong.");
   return { user: toAuthUser(row), token: await createSession(deps, row.id) };
@@ -65,7 +61,7 @@ export async function login(
 async function createSession(deps: Deps, userId: string): Promise<string> {
   const token = newSessionToken();
   const now = deps.now();
-  await deps.db.insert(authSessions).values({
+  await deps.records.accounts.insertSession({
     tokenHash: await hashSessionToken(token),
     userId,
     createdAt: now,
@@ -76,21 +72,13 @@ async function createSession(deps: Deps, userId: string): Promise<string> {
 
 /** Ends the login session; its open live-room sockets close at once. */
 export async function logout(deps: Deps, token: string): Promise<void> {
-  await deps.db.delete(authSessions).where(eq(authSessions.tokenHash, await hashSessionToken(token)));
+  await deps.records.accounts.deleteSession(await hashSessionToken(token));
   await closeLiveConnections(deps, token);
 }
 
 export async function findUserBySessionToken(deps: Deps, token: string): Promise<AuthUser | undefined> {
-  const rows = await deps.db
-    .select({ user: users })
-    .from(authSessions)
-    .innerJoin(users, eq(users.id, authSessions.userId))
-    .where(
-      and(eq(authSessions.tokenHash, await hashSessionToken(token)), gt(authSessions.expiresAt, deps.now())),
-    )
-    .limit(1);
-  const row = rows[0];
-  return row ? toAuthUser(row.user) : undefined;
+  const row = await deps.records.accounts.findUserBySession(await hashSessionToken(token), deps.now());
+  return row ? toAuthUser(row) : undefined;
 }
 
 export type { ProviderProfile };
@@ -109,7 +97,7 @@ export async function getProviderProfile(
   deps: Deps,
   userId: string,
 ): Promise<ProviderProfileRow | undefined> {
-  return deps.db.query.providerProfiles.findFirst({ where: eq(providerProfiles.userId, userId) });
+  return deps.records.accounts.findProviderProfile(userId);
 }
 
 /**
@@ -129,21 +117,7 @@ export async function saveProviderProfile(
     bio: input.bio ?? null,
     updatedAt: now,
   };
-  await runBatch(deps.d1, [
-    deps.db
-      .insert(providerProfiles)
-      .values(row)
-      .onConflictDoUpdate({
-        target: providerProfiles.userId,
-        set: { hourlyRate: row.hourlyRate, currency: row.currency, bio: row.bio, updatedAt: now },
-      }),
-    sql`
-      -- D1 binds JS numbers as REAL: the cast keeps this an integer division, as priceForDuration.
-      UPDATE slots
-         SET price_amount = (CAST(${input.hourlyRate} AS INTEGER) * duration_minutes + 30) / 60,
-             currency = ${input.currency}, version = version + 1, updated_at = ${now}
-       WHERE provider_id = ${userId} AND seats_taken = 0 AND status = 'OPEN' AND starts_at > ${now}`,
-  ]);
+  await deps.records.accounts.saveProfileRepricingOpenSlots(row);
   return toProviderProfile(row);
 }
 
@@ -151,13 +125,7 @@ export type { ProviderSummary };
 
 /** Providers students can browse; contact details stay private. */
 export async function listProviders(deps: Deps): Promise<ProviderSummary[]> {
-  const rows = await deps.db
-    .select({ user: users, profile: providerProfiles })
-    .from(users)
-    .leftJoin(providerProfiles, eq(providerProfiles.userId, users.id))
-    .where(eq(users.role, "provider"))
-    .orderBy(users.name)
-    .limit(500);
+  const rows = await deps.records.accounts.listProviders();
   return rows.map(({ user, profile }) => ({
     id: user.id,
     name: user.name,
@@ -178,6 +146,6 @@ export async function updateMe(
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.timezone !== undefined ? { timezone: changes.timezone } : {}),
   };
-  if (Object.keys(set).length > 0) await deps.db.update(users).set(set).where(eq(users.id, user.id));
+  await deps.records.accounts.updateUser(user.id, set);
   return { ...user, ...set };
 }

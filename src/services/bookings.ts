@@ -1,10 +1,9 @@
-import { and, desc, eq } from "drizzle-orm";
-import { slotObject } from "../adapters/slot-client";
-import { type BookingRow, bookings, type PaymentRow, payments, slots, users } from "../db/schema";
+import type { LoadedBooking } from "../db/booking-queries";
+import type { BookingRow, PaymentRow } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
+import type { AuthUser } from "../domain/identity";
 import { MIN_CHARGE_MINOR_UNITS } from "../domain/money";
-import type { AuthUser } from "../http/context";
 import type { Booking, BookingAnswer } from "../shared/api-types";
 import { findSlotRow } from "./slots";
 
@@ -30,18 +29,8 @@ export function toBooking(
   };
 }
 
-async function loadBooking(
-  deps: Deps,
-  id: string,
-): Promise<{ booking: BookingRow; payment: PaymentRow | null; providerId: string }> {
-  const rows = await deps.db
-    .select({ booking: bookings, payment: payments, providerId: slots.providerId })
-    .from(bookings)
-    .innerJoin(slots, eq(slots.id, bookings.slotId))
-    .leftJoin(payments, eq(payments.bookingId, bookings.id))
-    .where(eq(bookings.id, id))
-    .limit(1);
-  const row = rows[0];
+async function loadBooking(deps: Deps, id: string): Promise<LoadedBooking> {
+  const row = await deps.records.bookings.findWithPayment(id);
   if (!row) throw new AppError("NOT_FOUND", "No such booking.");
   return row;
 }
@@ -57,14 +46,7 @@ export async function getBooking(deps: Deps, user: AuthUser, id: string): Promis
 
 /** Students see their bookings; providers see the bookings on their slots. Newest first. */
 export async function listMyBookings(deps: Deps, user: AuthUser): Promise<Booking[]> {
-  const rows = await deps.db
-    .select({ booking: bookings, payment: payments })
-    .from(bookings)
-    .innerJoin(slots, eq(slots.id, bookings.slotId))
-    .leftJoin(payments, eq(payments.bookingId, bookings.id))
-    .where(user.role === "student" ? eq(bookings.studentId, user.id) : eq(slots.providerId, user.id))
-    .orderBy(desc(bookings.createdAt), desc(bookings.id))
-    .limit(500);
+  const rows = await deps.records.bookings.listFor(user);
   return rows.map((row) => toBooking(row.booking, row.payment));
 }
 
@@ -82,9 +64,7 @@ export async function bookSlot(
 ): Promise<{ answer: BookingAnswer; replayed: boolean }> {
   const slot = await findSlotRow(deps, slotId);
   if (idempotencyKey) {
-    const earlier = await deps.db.query.bookings.findFirst({
-      where: and(eq(bookings.studentId, student.id), eq(bookings.idempotencyKey, idempotencyKey)),
-    });
+    const earlier = await deps.records.bookings.findByIdempotencyKey(student.id, idempotencyKey);
     if (earlier && earlier.slotId !== slotId) {
       throw new AppError("VALIDATION_FAILED", "This Idempotency-Key was already used for another slot.", [
         { path: "Idempotency-Key", message: "already used for a different slot" },
@@ -110,7 +90,7 @@ export async function bookSlot(
       "This slot's price is below the smallest amount that can be charged by card.",
     );
   }
-  const result = await slotObject(deps.env, slotId).book({
+  const result = await deps.slots.get(slotId).book({
     slot: {
       slotId,
       version: slot.version,
@@ -124,16 +104,32 @@ export async function bookSlot(
     idempotencyKey,
   });
   const value = unwrap(result);
-  const { booking, payment } = await loadBooking(deps, value.bookingId);
-  const view = toBooking(
-    { ...booking, paymentIntentId: booking.paymentIntentId ?? value.paymentIntentId },
-    payment ?? { status: "REQUIRES_PAYMENT", refundedAmount: 0 },
-  );
+  const payment = { paymentIntentId: value.paymentIntentId, clientSecret: value.clientSecret };
+  if (value.replayed) {
+    // An earlier request made it: answer with the booking as it is now.
+    const { booking, payment: row } = await loadBooking(deps, value.bookingId);
+    const view = toBooking(
+      { ...booking, paymentIntentId: booking.paymentIntentId ?? value.paymentIntentId },
+      row,
+    );
+    return { answer: { booking: view, payment }, replayed: true };
+  }
+  // Fresh: the object wrote exactly this pending booking (at the slot version it checked), so
+  // there is nothing to read back.
+  const view: Booking = {
+    id: value.bookingId,
+    slotId,
+    studentId: student.id,
+    status: "PENDING_PAYMENT",
+    amount: slot.priceAmount,
+    currency: slot.currency,
+    holdExpiresAt: new Date(value.holdExpiresAt).toISOString(),
+    paymentIntentId: value.paymentIntentId,
+    paymentStatus: "REQUIRES_PAYMENT",
+    amountRefunded: 0,
+  };
   return {
-    answer: {
-      booking: view,
-      payment: { paymentIntentId: value.paymentIntentId, clientSecret: value.clientSecret },
-    },
+    answer: { booking: view, payment },
     replayed: value.replayed,
   };
 }
@@ -150,7 +146,7 @@ export async function cancelBooking(deps: Deps, user: AuthUser, id: string): Pro
   if (booking.status !== "PENDING_PAYMENT" && booking.status !== "CONFIRMED") {
     throw new AppError("BOOKING_NOT_ACTIVE", `This booking is already ${booking.status.toLowerCase()}.`);
   }
-  unwrap(await slotObject(deps.env, booking.slotId).cancelByStudent(id));
+  unwrap(await deps.slots.get(booking.slotId).cancelByStudent(id));
   const latest = await loadBooking(deps, id);
   return toBooking(latest.booking, latest.payment);
 }
@@ -178,28 +174,13 @@ export async function findUnsettledMoney(
   deps: Deps,
   graceMs: number,
 ): Promise<{ id: string; slotId: string }[]> {
-  const quietSince = deps.now() - graceMs;
-  const { results } = await deps.d1
-    .prepare(
-      `SELECT b.id AS id, b.slot_id AS slotId
-         FROM bookings b LEFT JOIN payments p ON p.booking_id = b.id
-        WHERE (b.status = 'PENDING_PAYMENT' AND b.hold_expires_at < ?1)
-           OR (MAX(b.updated_at, COALESCE(p.updated_at, 0)) < ?1
-               AND (p.status IN ('REFUND_PENDING', 'AUTHORIZED')
-                    OR (b.status IN ('CANCELLED', 'EXPIRED') AND p.status IN ('SUCCEEDED', 'PARTIALLY_REFUNDED'))
-                    OR (b.status = 'CONFIRMED' AND (p.status IS NULL OR p.status IN ('REQUIRES_PAYMENT', 'CANCELED')))))
-        ORDER BY b.updated_at
-        LIMIT 100`,
-    )
-    .bind(quietSince)
-    .all<{ id: string; slotId: string }>();
-  return results;
+  return deps.records.bookings.listUnsettledMoney(deps.now() - graceMs, 100);
 }
 
 /** Seats as the slot's object counts them right now (holds included), without waiting for D1. */
 export async function liveAvailability(deps: Deps, slotId: string) {
   const slot = await findSlotRow(deps, slotId);
-  const taken = await slotObject(deps.env, slotId).seatsTaken();
+  const taken = await deps.slots.get(slotId).seatsTaken();
   return { slotId, seatsTaken: taken, seatsLeft: Math.max(0, slot.maxParticipants - taken) };
 }
 
@@ -208,14 +189,7 @@ export async function listSlotBookings(deps: Deps, user: AuthUser, slotId: strin
   const slot = await findSlotRow(deps, slotId);
   if (slot.providerId !== user.id)
     throw new AppError("FORBIDDEN", "Only the slot's provider sees its bookings.");
-  const rows = await deps.db
-    .select({ booking: bookings, payment: payments, studentName: users.name })
-    .from(bookings)
-    .innerJoin(users, eq(users.id, bookings.studentId))
-    .leftJoin(payments, eq(payments.bookingId, bookings.id))
-    .where(eq(bookings.slotId, slotId))
-    .orderBy(desc(bookings.createdAt), desc(bookings.id))
-    .limit(200);
+  const rows = await deps.records.bookings.listForSlot(slotId);
   return rows.map((row) => ({
     ...toBooking(row.booking, row.payment),
     student: { id: row.booking.studentId, name: row.studentName },

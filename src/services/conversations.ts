@@ -1,11 +1,9 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/sqlite-core";
-import { conversationMessages, conversations, type UserRow, users } from "../db/schema";
-import { runBatch } from "../db/statements";
+import type { ConversationRow, MessageRow } from "../db/conversation-records";
+import type { UserRow } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError } from "../domain/errors";
+import type { AuthUser } from "../domain/identity";
 import { newId } from "../domain/ids";
-import type { AuthUser } from "../http/context";
 
 export interface Message {
   id: string;
@@ -29,37 +27,13 @@ export interface Conversation {
   lastMessage?: Message;
 }
 
-type ConversationRow = typeof conversations.$inferSelect;
-type MessageRow = typeof conversationMessages.$inferSelect;
-
 function toMessage(row: MessageRow): Message {
   return { id: row.id, senderId: row.senderId, text: row.text, sentAt: new Date(row.sentAt).toISOString() };
 }
 
-const student = alias(users, "student");
-const provider = alias(users, "provider");
-const latest = alias(conversationMessages, "latest");
-
 /** The caller's conversations, most recent activity (last message, else creation) first. */
 export async function listConversations(deps: Deps, user: AuthUser): Promise<Conversation[]> {
-  const latestId = deps.db
-    .select({ id: latest.id })
-    .from(latest)
-    .where(eq(latest.conversationId, conversations.id))
-    .orderBy(desc(latest.sentAt))
-    .limit(1);
-  const rows = await deps.db
-    .select({ conversation: conversations, student, provider, lastMessage: conversationMessages })
-    .from(conversations)
-    .innerJoin(student, eq(student.id, conversations.studentId))
-    .innerJoin(provider, eq(provider.id, conversations.providerId))
-    .leftJoin(conversationMessages, eq(conversationMessages.id, sql`(${latestId})`))
-    .where(or(eq(conversations.studentId, user.id), eq(conversations.providerId, user.id)))
-    .orderBy(
-      desc(sql`COALESCE(${conversations.lastMessageAt}, ${conversations.createdAt})`),
-      desc(conversations.id),
-    )
-    .limit(500);
+  const rows = await deps.records.conversations.listConversationsOf(user.id);
   return rows.map((row) => ({
     id: row.conversation.id,
     memberIds: [row.student.id, row.provider.id],
@@ -74,7 +48,7 @@ function toMember(row: UserRow): ConversationMember {
 
 /** 404 for an unknown conversation, 403 unless the caller is its student or its provider. */
 async function loadOwnConversation(deps: Deps, user: AuthUser, id: string): Promise<ConversationRow> {
-  const [row] = await deps.db.select().from(conversations).where(eq(conversations.id, id)).limit(1);
+  const row = await deps.records.conversations.findConversation(id);
   if (!row) throw new AppError("NOT_FOUND", "No such conversation.");
   if (row.studentId !== user.id && row.providerId !== user.id) {
     throw new AppError("FORBIDDEN", "Only the two members of this conversation can use it.");
@@ -90,18 +64,8 @@ export async function listMessages(
   page: { before?: number | undefined; limit: number },
 ): Promise<Message[]> {
   await loadOwnConversation(deps, user, conversationId);
-  const rows = await deps.db
-    .select()
-    .from(conversationMessages)
-    .where(
-      and(
-        eq(conversationMessages.conversationId, conversationId),
-        page.before === undefined ? undefined : lt(conversationMessages.sentAt, page.before),
-      ),
-    )
-    .orderBy(desc(conversationMessages.sentAt))
-    .limit(page.limit);
-  return rows.reverse().map(toMessage);
+  const rows = await deps.records.conversations.listLatestMessages(conversationId, page);
+  return rows.map(toMessage);
 }
 
 /** A sender may post at most this many messages per conversation within SEND_WINDOW_MS. */
@@ -126,31 +90,22 @@ export async function postMessage(
 ): Promise<Message> {
   await loadOwnConversation(deps, user, conversationId);
   const id = newId("msg");
-  const now = deps.now();
-  const [inserted] = await runBatch(deps.d1, [
-    sql`
-      INSERT INTO conversation_messages (id, conversation_id, sender_id, text, sent_at)
-      SELECT ${id}, ${conversationId}, ${user.id}, ${text}, MAX(${now}, COALESCE(last_message_at + 1, 0))
-        FROM conversations
-       WHERE id = ${conversationId}
-         AND (SELECT COUNT(*) FROM conversation_messages
-               WHERE conversation_id = ${conversationId} AND sender_id = ${user.id}
-                 AND sent_at > ${now - SEND_WINDOW_MS}) < ${SEND_LIMIT}`,
-    sql`
-      UPDATE conversations SET last_message_at = (SELECT sent_at FROM conversation_messages WHERE id = ${id})
-       WHERE id = ${conversationId} AND EXISTS (SELECT 1 FROM conversation_messages WHERE id = ${id})`,
-  ]);
-  if (inserted?.meta.changes !== 1) {
+  const inserted = await deps.records.conversations.insertMessageWithinLimit({
+    id,
+    conversationId,
+    senderId: user.id,
+    text,
+    now: deps.now(),
+    limit: SEND_LIMIT,
+    windowMs: SEND_WINDOW_MS,
+  });
+  if (!inserted) {
     throw new AppError(
       "RATE_LIMITED",
       `You can send at most ${SEND_LIMIT} messages every ${SEND_WINDOW_MS / 1000} seconds here; wait a moment.`,
     );
   }
-  const [row] = await deps.db
-    .select()
-    .from(conversationMessages)
-    .where(eq(conversationMessages.id, id))
-    .limit(1);
+  const row = await deps.records.conversations.findMessage(id);
   if (!row) throw new AppError("INTERNAL", "The message was not stored.");
   return toMessage(row);
 }

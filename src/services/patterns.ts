@@ -1,9 +1,7 @@
-import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
-import { availabilityPatterns, type PatternRow, slots } from "../db/schema";
-import { removeSlotsWhere } from "../db/slot-removal";
-import { runBatch } from "../db/statements";
+import type { PatternRow } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
+import type { AuthUser } from "../domain/identity";
 import { newId } from "../domain/ids";
 import {
   expandPattern,
@@ -13,9 +11,8 @@ import {
   type WeeklyStart,
 } from "../domain/patterns";
 import { MINUTE_MS, resolveCapacity, type SessionType } from "../domain/slot-rules";
-import type { AuthUser } from "../http/context";
 import type { Pattern } from "../shared/api-types";
-import { currentPricing, insertSlotIfFree, newSlotRow, type Slot, toSlot } from "./slots";
+import { currentPricing, newSlotRow, type Slot, toSlot } from "./slots";
 
 export interface PatternInput extends PatternShape {
   sessionType: SessionType;
@@ -62,17 +59,10 @@ async function planPattern(deps: Deps, pattern: PatternRow, now: number, after: 
   if (first === undefined || last === undefined) {
     return { expansion, plan: planAgainstExisting([], pattern.durationMinutes, []) };
   }
-  const nearby = await deps.db
-    .select({
-      startsAt: slots.startsAt,
-      endsAt: slots.endsAt,
-      status: slots.status,
-      patternId: slots.patternId,
-    })
-    .from(slots)
-    .where(
-      and(eq(slots.providerId, pattern.providerId), lt(slots.startsAt, last + span), gt(slots.endsAt, first)),
-    );
+  const nearby = await deps.records.slots.listOverlapping(pattern.providerId, {
+    startsAt: first,
+    endsAt: last + span,
+  });
   const live = nearby.filter((slot) => slot.status !== "CANCELLED");
   const cancelledStarts = new Set(
     nearby
@@ -93,14 +83,15 @@ async function planPattern(deps: Deps, pattern: PatternRow, now: number, after: 
 /**
  * Turns the pattern's starts after `after` into slots: plans against the provider's live slots,
  * then writes with one conditional insert each, so a concurrent create can still only make a
- * start skip, never overlap. Returns what was created and what was skipped, with reasons.
+ * start skip, never overlap. `create` inserts the pattern in the same batch; otherwise it exists.
+ * Returns what was created and what was skipped, with reasons.
  */
 async function materialize(
   deps: Deps,
   pattern: PatternRow,
   now: number,
   after: number | undefined,
-  leading: Parameters<typeof runBatch>[1][number] | undefined,
+  create: boolean,
 ): Promise<{ created: Slot[]; skipped: Skipped[]; windowEnd: number }> {
   const { expansion, plan } = await planPattern(deps, pattern, now, after);
   const pricing = await currentPricing(deps, pattern.providerId);
@@ -112,22 +103,9 @@ async function materialize(
   const rows = plan.accepted.map((startsAt) =>
     newSlotRow(pattern.providerId, { ...shape, startsAt }, pricing, now, pattern.id),
   );
-  const windowUpdate = deps.db
-    .update(availabilityPatterns)
-    .set({ materializedUntil: expansion.windowEnd })
-    .where(eq(availabilityPatterns.id, pattern.id));
-  const inserts = rows.map(insertSlotIfFree);
-  await runBatch(deps.d1, leading ? [leading, ...inserts, windowUpdate] : [...inserts, windowUpdate]);
-
-  const ids = rows.map((row) => row.id);
-  const written = new Set<string>();
-  for (let i = 0; i < ids.length; i += 90) {
-    const found = await deps.db
-      .select({ id: slots.id })
-      .from(slots)
-      .where(inArray(slots.id, ids.slice(i, i + 90)));
-    for (const { id } of found) written.add(id);
-  }
+  const written = create
+    ? await deps.records.patterns.insertWithSlots(pattern, rows, expansion.windowEnd)
+    : await deps.records.patterns.extendWithSlots(pattern.id, rows, expansion.windowEnd);
   const lost: Skipped[] = rows
     .filter((row) => !written.has(row.id))
     .map((row) => ({
@@ -167,8 +145,7 @@ export async function createPattern(
 ): Promise<{ pattern: Pattern; createdSlots: Slot[]; skipped: Skipped[] }> {
   const now = deps.now();
   const row = newPatternRow(provider, input, now);
-  const insertPattern = deps.db.insert(availabilityPatterns).values(row);
-  const { created, skipped } = await materialize(deps, row, now, undefined, insertPattern);
+  const { created, skipped } = await materialize(deps, row, now, undefined, true);
   return { pattern: toPattern(row), createdSlots: created, skipped };
 }
 
@@ -192,26 +169,17 @@ export async function previewPattern(
 }
 
 export async function listPatterns(deps: Deps, providerId: string): Promise<Pattern[]> {
-  const rows = await deps.db
-    .select()
-    .from(availabilityPatterns)
-    .where(eq(availabilityPatterns.providerId, providerId))
-    .orderBy(asc(availabilityPatterns.createdAt), asc(availabilityPatterns.id));
+  const rows = await deps.records.patterns.listForProvider(providerId);
   return rows.map(toPattern);
 }
 
 /** Deletes the pattern and its future unbooked slots; booked ones stay and forget the pattern. */
 export async function deletePattern(deps: Deps, provider: AuthUser, id: string): Promise<void> {
-  const row = await deps.db.query.availabilityPatterns.findFirst({ where: eq(availabilityPatterns.id, id) });
+  const row = await deps.records.patterns.findById(id);
   if (!row) throw new AppError("NOT_FOUND", "No such availability pattern.");
   if (row.providerId !== provider.id)
     throw new AppError("FORBIDDEN", "This pattern belongs to another provider.");
-  const now = deps.now();
-  await runBatch(deps.d1, [
-    ...removeSlotsWhere(sql`pattern_id = ${id} AND starts_at > ${now}`),
-    sql`UPDATE slots SET pattern_id = NULL WHERE pattern_id = ${id}`,
-    deps.db.delete(availabilityPatterns).where(eq(availabilityPatterns.id, id)),
-  ]);
+  await deps.records.patterns.deleteWithFutureSlots(id, deps.now());
 }
 
 /**
@@ -223,12 +191,12 @@ export async function topUpPatterns(
   deps: Deps,
   now = deps.now(),
 ): Promise<{ patterns: number; created: number; failed: number }> {
-  const rows = await deps.db.select().from(availabilityPatterns).orderBy(asc(availabilityPatterns.id));
+  const rows = await deps.records.patterns.listAll();
   let created = 0;
   let failed = 0;
   for (const row of rows) {
     try {
-      const result = await materialize(deps, row, now, row.materializedUntil, undefined);
+      const result = await materialize(deps, row, now, row.materializedUntil, false);
       created += result.created.length;
     } catch (error) {
       failed += 1;

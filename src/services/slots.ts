@@ -1,10 +1,7 @@
-import { and, asc, eq, gte, lt, ne, type SQL, sql } from "drizzle-orm";
-import { slotObject } from "../adapters/slot-client";
-import { type SlotRow, slots } from "../db/schema";
-import { removableSlotIds, removeSlotsWhere } from "../db/slot-removal";
-import { runBatch, statement } from "../db/statements";
+import type { SlotRow } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
+import type { AuthUser } from "../domain/identity";
 import { newId } from "../domain/ids";
 import {
   checkStartWithinWindow,
@@ -15,7 +12,6 @@ import {
   resolveCapacity,
   type SessionType,
 } from "../domain/slot-rules";
-import type { AuthUser } from "../http/context";
 import type { Slot } from "../shared/api-types";
 import { getProviderProfile } from "./accounts";
 
@@ -77,58 +73,13 @@ export function newSlotRow(
   };
 }
 
-/** SQL condition: the provider has a live slot overlapping [startsAt, endsAt), other than `exceptId`. */
-function overlapExists(providerId: string, interval: Interval, exceptId = "") {
-  return sql`EXISTS (SELECT 1 FROM slots o WHERE o.provider_id = ${providerId} AND o.status != 'CANCELLED'
-    AND o.starts_at < ${interval.endsAt} AND o.ends_at > ${interval.startsAt} AND o.id != ${exceptId})`;
-}
-
-/**
- * SQL condition: another slot of the pattern starts at `startsAt`. Cancelled slots do not block a
- * time (see overlapExists) but keep their start, and (pattern_id, starts_at) is unique, so this
- * is checked on its own; without it the write hits the unique index and fails as a 500.
- */
-function patternStartTaken(patternId: string | null, startsAt: number, exceptId = "") {
-  if (patternId === null) return sql`0`;
-  return sql`EXISTS (SELECT 1 FROM slots p WHERE p.pattern_id = ${patternId} AND p.starts_at = ${startsAt}
-    AND p.id != ${exceptId})`;
-}
-
-/**
- * Inserts the slot only if the provider has no overlapping slot (and, for a pattern's slot, the
- * pattern has no slot at that start, even a cancelled one). One statement, so the check and the
- * write cannot be split by a concurrent create (D1 runs statements one at a time).
- */
-export function insertSlotIfFree(row: SlotRow): SQL {
-  return sql`
-    INSERT INTO slots (id, provider_id, starts_at, ends_at, duration_minutes, session_type, max_participants,
-                       seats_taken, status, price_amount, currency, pattern_id, version, created_at, updated_at)
-    SELECT ${row.id}, ${row.providerId}, ${row.startsAt}, ${row.endsAt}, ${row.durationMinutes}, ${row.sessionType},
-           ${row.maxParticipants}, 0, 'OPEN', ${row.priceAmount}, ${row.currency}, ${row.patternId}, 1,
-           ${row.createdAt}, ${row.updatedAt}
-     WHERE NOT ${overlapExists(row.providerId, row)} AND NOT ${patternStartTaken(row.patternId, row.startsAt)}`;
-}
-
 async function overlapError(
   deps: Deps,
   providerId: string,
   interval: Interval,
   exceptId = "",
 ): Promise<AppError> {
-  const clash = await deps.db
-    .select()
-    .from(slots)
-    .where(
-      and(
-        eq(slots.providerId, providerId),
-        ne(slots.status, "CANCELLED"),
-        lt(slots.startsAt, interval.endsAt),
-        sql`${slots.endsAt} > ${interval.startsAt}`,
-        ne(slots.id, exceptId),
-      ),
-    )
-    .limit(1);
-  const other = clash[0];
+  const other = await deps.records.slots.findOverlapping(providerId, interval, exceptId);
   const message = other
     ? `This time overlaps your slot from ${new Date(other.startsAt).toISOString()} to ${new Date(other.endsAt).toISOString()}.`
     : "This time overlaps another of your slots.";
@@ -143,17 +94,7 @@ async function conflictError(
   current: SlotRow,
 ): Promise<AppError> {
   if (current.patternId !== null) {
-    const [twin] = await deps.db
-      .select({ id: slots.id })
-      .from(slots)
-      .where(
-        and(
-          eq(slots.patternId, current.patternId),
-          eq(slots.startsAt, next.startsAt),
-          ne(slots.id, current.id),
-        ),
-      )
-      .limit(1);
+    const twin = await deps.records.slots.findPatternSlotAt(current.patternId, next.startsAt, current.id);
     if (twin) {
       return new AppError(
         "SLOT_OVERLAP",
@@ -175,8 +116,7 @@ export async function createSlot(deps: Deps, providerId: string, shape: SlotShap
     await currentPricing(deps, providerId),
     now,
   );
-  const result = await deps.db.run(insertSlotIfFree(row));
-  if (result.meta.changes !== 1) throw await overlapError(deps, providerId, row);
+  if (!(await deps.records.slots.insertIfFree(row))) throw await overlapError(deps, providerId, row);
   return toSlot(row);
 }
 
@@ -190,22 +130,12 @@ export const SLOT_LIST_LIMIT = 1000;
 
 /** Slots starting in [from, to), ascending by start. */
 export async function listSlots(deps: Deps, filter: SlotFilter): Promise<Slot[]> {
-  const conditions = [
-    filter.providerId ? eq(slots.providerId, filter.providerId) : undefined,
-    filter.from !== undefined ? gte(slots.startsAt, filter.from) : undefined,
-    filter.to !== undefined ? lt(slots.startsAt, filter.to) : undefined,
-  ];
-  const rows = await deps.db
-    .select()
-    .from(slots)
-    .where(and(...conditions))
-    .orderBy(asc(slots.startsAt), asc(slots.id))
-    .limit(SLOT_LIST_LIMIT);
+  const rows = await deps.records.slots.list(filter, SLOT_LIST_LIMIT);
   return rows.map(toSlot);
 }
 
 export async function findSlotRow(deps: Deps, id: string): Promise<SlotRow> {
-  const row = await deps.db.query.slots.findFirst({ where: eq(slots.id, id) });
+  const row = await deps.records.slots.findById(id);
   if (!row) throw new AppError("NOT_FOUND", "No such slot.");
   return row;
 }
@@ -248,14 +178,7 @@ export async function updateSlot(
 
   // Conditional on the version read above and on no seat being taken, so a booking that
   // slipped in meanwhile wins and this change is refused.
-  const result = await deps.db.run(sql`
-    UPDATE slots SET starts_at = ${next.startsAt}, ends_at = ${next.endsAt}, duration_minutes = ${durationMinutes},
-           session_type = ${sessionType}, max_participants = ${maxParticipants}, price_amount = ${next.priceAmount},
-           currency = ${next.currency}, version = version + 1, updated_at = ${now}
-     WHERE id = ${id} AND version = ${current.version} AND seats_taken = 0 AND status = 'OPEN'
-       AND NOT ${overlapExists(user.id, next, id)}
-       AND NOT ${patternStartTaken(current.patternId, next.startsAt, id)}`);
-  if (result.meta.changes !== 1) {
+  if (!(await deps.records.slots.updateIfUnchanged(current, next))) {
     const latest = await findSlotRow(deps, id);
     if (latest.seatsTaken > 0) throw hasBookings();
     // Changed underneath (a re-price or another edit): decide again on the fresh row.
@@ -263,7 +186,7 @@ export async function updateSlot(
       return updateSlot(deps, user, id, patch, attempt + 1);
     throw await conflictError(deps, user.id, next, latest);
   }
-  if (maxParticipants !== current.maxParticipants) await slotObject(deps.env, id).resize(maxParticipants);
+  if (maxParticipants !== current.maxParticipants) await deps.slots.get(id).resize(maxParticipants);
   return toSlot({
     ...current,
     ...next,
@@ -277,10 +200,8 @@ export async function updateSlot(
 export async function deleteSlot(deps: Deps, user: AuthUser, id: string): Promise<void> {
   const current = await findOwnSlot(deps, user, id);
   if (current.seatsTaken > 0) throw hasBookings();
-  const results = await runBatch(deps.d1, removeSlotsWhere(sql`id = ${id}`));
-  if (results.at(-1)?.meta.changes !== 1) {
-    const latest = await deps.db.query.slots.findFirst({ where: eq(slots.id, id) });
-    if (latest) throw hasBookings();
+  if (!(await deps.records.slots.removeIfRemovable(id))) {
+    if (await deps.records.slots.findById(id)) throw hasBookings();
   }
 }
 
@@ -296,21 +217,17 @@ export async function removeExpiredUnbookedSlots(
   deps: Deps,
   now = deps.now(),
 ): Promise<{ removed: number; failed: number }> {
-  const ended = sql`ends_at <= ${now}`;
+  const records = deps.records.slots;
   try {
-    const results = await runBatch(deps.d1, removeSlotsWhere(ended));
-    return { removed: results.at(-1)?.meta.changes ?? 0, failed: 0 };
+    return { removed: await records.removeEndedUnbooked(now), failed: 0 };
   } catch (error) {
     console.error("slot cleanup batch failed; removing one slot at a time", error);
   }
-  const { results: candidates } = await statement(deps.d1, removableSlotIds(ended, CLEANUP_ROW_LIMIT)).all<{
-    id: string;
-  }>();
+  const candidates = await records.listRemovableEnded(now, CLEANUP_ROW_LIMIT);
   const report = { removed: 0, failed: 0 };
-  for (const { id } of candidates) {
+  for (const id of candidates) {
     try {
-      const results = await runBatch(deps.d1, removeSlotsWhere(sql`id = ${id} AND ${ended}`));
-      report.removed += results.at(-1)?.meta.changes ?? 0;
+      if (await records.removeIfRemovable(id, now)) report.removed += 1;
     } catch (error) {
       report.failed += 1;
       console.error("slot cleanup failed", id, error);

@@ -1,10 +1,8 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { slotObject } from "../adapters/slot-client";
 import type { Payments } from "../adapters/stripe-payments";
-import { bookings, payments, stripeEvents } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError } from "../domain/errors";
+import { runNotifications } from "../jobs/notifications";
 
 /**
  * The parts of a Stripe event the app reads. Anything else about a signed event is ignored, and
@@ -17,6 +15,29 @@ const eventShape = z.object({
 });
 
 export type StripeEventHint = z.infer<typeof eventShape>;
+
+/**
+ * POST /api/webhooks/stripe: the signature is checked on the raw body before anything else, the
+ * event is processed once, and the emails it causes go out right away (`defer` keeps them
+ * running after the answer) instead of waiting for the next cron.
+ */
+export async function receiveStripeWebhook(
+  deps: Deps,
+  rawBody: string,
+  signature: string | undefined,
+  defer: (work: Promise<unknown>) => void,
+): Promise<{ received: true; duplicate: boolean }> {
+  if (!signature) throw new AppError("INVALID_SIGNATURE", "The Stripe-Signature header is missing.");
+  let verified: unknown;
+  try {
+    verified = await deps.payments.verifyEvent(rawBody, signature);
+  } catch {
+    throw new AppError("INVALID_SIGNATURE", "The Stripe-Signature does not match this payload.");
+  }
+  const outcome = await processStripeEvent(deps, parseStripeEvent(verified));
+  defer(runNotifications(deps).catch((error) => console.warn("notifications", error)));
+  return { received: true, duplicate: outcome === "duplicate" };
+}
 
 export function parseStripeEvent(event: unknown): StripeEventHint {
   const parsed = eventShape.safeParse(event);
@@ -48,20 +69,15 @@ const CHARGE_EVENTS = new Set(["charge.refunded"]);
  */
 export async function processStripeEvent(
   deps: Deps,
-  stripe: Payments,
   event: StripeEventHint,
 ): Promise<"processed" | "duplicate" | "ignored"> {
-  const seen = await deps.db.query.stripeEvents.findFirst({ where: eq(stripeEvents.id, event.id) });
-  if (seen?.processedAt) return "duplicate";
-  if (!seen) {
-    await deps.db
-      .insert(stripeEvents)
-      .values({ id: event.id, type: event.type, receivedAt: deps.now() })
-      .onConflictDoNothing();
+  const stripe = deps.payments;
+  if ((await deps.records.bookings.beginStripeEvent(event.id, event.type, deps.now())) === "processed") {
+    return "duplicate";
   }
   const intentId = await intentNamedBy(stripe, event);
   const outcome = intentId ? await syncIntent(deps, stripe, intentId) : "ignored";
-  await deps.db.update(stripeEvents).set({ processedAt: deps.now() }).where(eq(stripeEvents.id, event.id));
+  await deps.records.bookings.finishStripeEvent(event.id, deps.now());
   return outcome === "ignored" ? "ignored" : "processed";
 }
 
@@ -83,16 +99,16 @@ async function intentNamedBy(stripe: Payments, event: StripeEventHint): Promise<
  * slot object then reads the intent it recorded itself, so metadata cannot point it elsewhere.
  */
 async function syncIntent(deps: Deps, stripe: Payments, intentId: string): Promise<"processed" | "ignored"> {
-  const payment = await deps.db.query.payments.findFirst({ where: eq(payments.paymentIntentId, intentId) });
+  const payment = await deps.records.bookings.findPaymentByIntent(intentId);
   let bookingId = payment?.bookingId;
   if (!bookingId) {
     const intent = await missingAsIgnored(stripe.retrieve(intentId));
     bookingId = intent?.metadata.bookingId;
   }
   if (!bookingId) return "ignored";
-  const booking = await deps.db.query.bookings.findFirst({ where: eq(bookings.id, bookingId) });
+  const booking = await deps.records.bookings.findById(bookingId);
   if (!booking) return "ignored";
-  await slotObject(deps.env, booking.slotId).syncFromStripe(booking.id);
+  await deps.slots.get(booking.slotId).syncFromStripe(booking.id);
   return "processed";
 }
 

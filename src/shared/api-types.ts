@@ -33,7 +33,10 @@ export interface ProviderSummary {
 }
 
 export type SessionType = "ONE_TO_ONE" | "GROUP";
-export type SlotStatus = "OPEN" | "FULL" | "CANCELLED" | "IN_PROGRESS" | "COMPLETED";
+/** What the slots table stores; FULL is never stored (see SlotStatus). */
+export type StoredSlotStatus = "OPEN" | "CANCELLED" | "IN_PROGRESS" | "COMPLETED";
+/** What clients see: an open slot with no seat left is FULL. */
+export type SlotStatus = StoredSlotStatus | "FULL";
 
 export interface Money {
   amount: number;
@@ -62,6 +65,7 @@ export interface SlotInput {
   maxParticipants?: number;
 }
 
+/** An ISO weekday (Monday = 1) and a wall-clock "HH:mm" in the pattern's zone. */
 export interface WeeklyStart {
   weekday: number;
   startTime: string;

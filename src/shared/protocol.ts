@@ -1,8 +1,8 @@
 import { z } from "zod";
+import type { SlotStatus } from "./api-types";
+import { MAX_CHAT_TEXT } from "./limits";
 
 /** Messages on a slot's live room (GET /api/slots/:id/ws), shared by the server and the SPA. */
-
-export const MAX_CHAT_TEXT = 2000;
 
 export const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat"), text: z.string().trim().min(1).max(MAX_CHAT_TEXT) }),
@@ -10,7 +10,8 @@ export const clientMessage = z.discriminatedUnion("type", [
 ]);
 export type ClientMessage = z.infer<typeof clientMessage>;
 
-export type SlotLiveStatus = "OPEN" | "FULL" | "CANCELLED" | "IN_PROGRESS" | "COMPLETED";
+/** The `slot` frame's status is the API's Slot.status; this name stays for existing importers. */
+export type SlotLiveStatus = SlotStatus;
 
 export type SessionEvent =
   | { type: "session:booked"; bookingId: string; seatsLeft: number }
@@ -21,7 +22,7 @@ export type SessionEvent =
 export type ServerMessage =
   | { type: "chat"; id: string; senderId: string; senderName: string; text: string; sentAt: string }
   | { type: "presence"; online: string[] }
-  | { type: "slot"; seatsLeft: number; status: SlotLiveStatus }
+  | { type: "slot"; seatsLeft: number; status: SlotStatus }
   | SessionEvent
   | { type: "pong" }
   | { type: "error"; code: string; message: string };

@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { workerFetch } from "./worker";
 
 export const BASE = "http://127.0.0.1:8787";
 
@@ -28,8 +28,7 @@ export async function call<T = any>(
     headers["content-type"] = "application/json";
     body = JSON.stringify(options.body);
   }
-  const worker = (exports as unknown as { default: { fetch(request: Request): Promise<Response> } }).default;
-  const response = await worker.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+  const response = await workerFetch(`${BASE}${path}`, { method, headers, body });
   const text = await response.text();
   let parsed: unknown = text;
   try {

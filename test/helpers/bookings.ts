@@ -5,29 +5,8 @@ import type { SlotObject } from "../../durable-objects/slot";
 import { type StripeStandin, signatureHeader } from "../../scripts/stripe-standin/handler";
 import type { PaymentIntent, StripeEvent } from "../../scripts/stripe-standin/store";
 import { LOCAL_WEBHOOK_SECRET } from "../../src/adapters/stripe-payments";
-import { type CallResult, call, hoursFromNow, registerProvider, registerUser, type TestUser } from "./api";
-import { confirmWithCard, deliverAll } from "./stripe";
-
-export interface OpenSlot {
-  provider: TestUser;
-  slot: any;
-}
-
-/** A provider with an hourly rate and one future slot (60 minutes: price = hourlyRate). */
-export async function openSlot(
-  options: { sessionType?: "ONE_TO_ONE" | "GROUP"; maxParticipants?: number; hourlyRate?: number } = {},
-): Promise<OpenSlot> {
-  const provider = await registerProvider(options.hourlyRate ?? 6000);
-  const body: Record<string, unknown> = {
-    startsAt: hoursFromNow(30),
-    durationMinutes: 60,
-    sessionType: options.sessionType ?? "ONE_TO_ONE",
-  };
-  if (options.maxParticipants !== undefined) body.maxParticipants = options.maxParticipants;
-  const res = await call("POST", "/api/slots", { token: provider.token, body });
-  if (res.status !== 201) throw new Error(`create slot failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { provider, slot: res.body };
-}
+import { type CallResult, call, registerUser, type TestUser } from "./api";
+import { type SlotSpec, world } from "./world";
 
 export function students(count: number): Promise<TestUser[]> {
   return Promise.all(Array.from({ length: count }, () => registerUser("student")));
@@ -154,52 +133,22 @@ export async function countRows(sql: string, ...binds: unknown[]): Promise<numbe
   return row?.n ?? 0;
 }
 
-export interface SlotSpec {
-  startsInHours?: number;
-  sessionType?: "ONE_TO_ONE" | "GROUP";
-  maxParticipants?: number;
-  durationMinutes?: number;
-}
-
-export async function createOpenSlot(provider: TestUser, spec: SlotSpec = {}) {
+/** @deprecated Use `world({ provider, slot })` from ./world; kept for notifications.test.ts. */
+export async function createOpenSlot(
+  provider: TestUser,
+  spec: {
+    startsInHours?: number;
+    sessionType?: "ONE_TO_ONE" | "GROUP";
+    maxParticipants?: number;
+    durationMinutes?: number;
+  } = {},
+) {
   const sessionType = spec.sessionType ?? "ONE_TO_ONE";
-  const res = await call("POST", "/api/slots", {
-    token: provider.token,
-    body: {
-      startsAt: hoursFromNow(spec.startsInHours ?? 0.5),
-      durationMinutes: spec.durationMinutes ?? 60,
-      sessionType,
-      ...(sessionType === "GROUP" ? { maxParticipants: spec.maxParticipants ?? 5 } : {}),
-    },
-  });
-  expect(res.status).toBe(201);
-  return res.body;
+  const slot: SlotSpec = { startsInHours: spec.startsInHours ?? 0.5, sessionType };
+  if (spec.durationMinutes !== undefined) slot.durationMinutes = spec.durationMinutes;
+  if (sessionType === "GROUP") slot.seats = spec.maxParticipants ?? 5;
+  return (await world({ provider, slot })).slot;
 }
 
-/** Books and pays (test card, webhooks delivered) for `student`; returns the CONFIRMED booking. */
-export async function bookAndPay(standin: StripeStandin, student: TestUser, slotId: string) {
-  const booked = await bookOk(student.token, slotId);
-  expect((await confirmWithCard(standin, booked.intentId)).status).toBe(200);
-  await deliverAll(standin);
-  const booking = await call("GET", `/api/bookings/${booked.bookingId}`, { token: student.token });
-  expect(booking.body.status).toBe("CONFIRMED");
-  return booking.body;
-}
-
-/** A provider, a slot starting in `startsInHours`, and `students` confirmed students with their session. */
-export async function confirmedSession(standin: StripeStandin, spec: SlotSpec & { students?: number } = {}) {
-  const provider = await registerProvider(6000);
-  const count = spec.students ?? 1;
-  const slot = await createOpenSlot(provider, {
-    ...spec,
-    ...(count > 1 && !spec.sessionType ? { sessionType: "GROUP", maxParticipants: Math.max(count, 2) } : {}),
-  });
-  const students: TestUser[] = [];
-  const bookings = [];
-  for (let i = 0; i < count; i++) {
-    const student = await registerUser("student");
-    students.push(student);
-    bookings.push(await bookAndPay(standin, student, slot.id));
-  }
-  return { provider, slot, students, bookings, sessionId: bookings[0].sessionId as string };
-}
+/** @deprecated Use `w.paidBooking(student)` from ./world; kept for notifications.test.ts. */
+export { bookAndPay } from "./world";

@@ -45,13 +45,6 @@ export function slotBody(overrides: Partial<SlotBody> = {}): SlotBody {
   return { startsAt: hoursFromNow(24), durationMinutes: 60, sessionType: "ONE_TO_ONE", ...overrides };
 }
 
-/** POST /api/slots that must succeed; returns the Slot. */
-export async function createSlot(token: string, overrides: Partial<SlotBody> = {}) {
-  const res = await call("POST", "/api/slots", { token, body: slotBody(overrides) });
-  if (res.status !== 201) throw new Error(`create slot failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
 /** Simulates bookings (which do not exist yet) by writing seats_taken directly. */
 export async function setSeatsTaken(slotId: string, seats: number) {
   const result = await env.DB.prepare("UPDATE slots SET seats_taken = ? WHERE id = ?")

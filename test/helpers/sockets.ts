@@ -1,5 +1,5 @@
-import { exports } from "cloudflare:workers";
 import { BASE } from "./api";
+import { workerFetch } from "./worker";
 
 export interface TestSocket {
   ws: WebSocket;
@@ -16,11 +16,10 @@ export async function openRoom(
   token: string | undefined,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; socket?: TestSocket; body?: any }> {
-  const worker = (exports as unknown as { default: { fetch(request: Request): Promise<Response> } }).default;
   const query = token ? `?token=${encodeURIComponent(token)}` : "";
-  const response = await worker.fetch(
-    new Request(`${BASE}/api/slots/${slotId}/ws${query}`, { headers: { upgrade: "websocket", ...headers } }),
-  );
+  const response = await workerFetch(`${BASE}/api/slots/${slotId}/ws${query}`, {
+    headers: { upgrade: "websocket", ...headers },
+  });
   if (!response.webSocket) return { status: response.status, body: await response.json() };
   const ws = response.webSocket;
   const messages: any[] = [];

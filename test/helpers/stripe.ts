@@ -1,15 +1,10 @@
-import { exports } from "cloudflare:workers";
 import { vi } from "vitest";
 import { createStripeStandin, type StripeStandin } from "../../scripts/stripe-standin/handler";
 import { LOCAL_STRIPE_KEY, LOCAL_WEBHOOK_SECRET } from "../../src/adapters/stripe-payments";
 import { BASE } from "./api";
+import { workerFetch } from "./worker";
 
 const STANDIN_HOST = "127.0.0.1:12111";
-
-function workerFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  const worker = (exports as unknown as { default: { fetch(request: Request): Promise<Response> } }).default;
-  return worker.fetch(new Request(input, init));
-}
 
 /**
  * Puts an in-process Stripe stand-in behind the app's Stripe host (fetch is spied, which also

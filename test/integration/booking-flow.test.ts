@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
-import { call, hoursFromNow, registerProvider, registerUser } from "../helpers/api";
+import { call, registerUser } from "../helpers/api";
 import { confirmWithCard, deliverAll, installStripeStandin } from "../helpers/stripe";
+import { world } from "../helpers/world";
 
 let standin: StripeStandin;
 beforeEach(() => {
@@ -11,19 +12,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function openSlot(hourlyRate = 6000) {
-  const provider = await registerProvider(hourlyRate);
-  const slot = await call("POST", "/api/slots", {
-    token: provider.token,
-    body: { startsAt: hoursFromNow(30), durationMinutes: 45, sessionType: "ONE_TO_ONE" },
-  });
-  expect(slot.status).toBe(201);
-  return { provider, slot: slot.body };
-}
-
 describe("booking and paying", () => {
   it("holds a seat, captures the authorization and confirms the booking with its session", async () => {
-    const { provider, slot } = await openSlot(6000);
+    const { provider, slot } = await world({ hourlyRate: 6000, slot: { durationMinutes: 45 } });
     const student = await registerUser("student");
     const booked = await call("POST", `/api/slots/${slot.id}/bookings`, { token: student.token });
     expect(booked.status).toBe(201);

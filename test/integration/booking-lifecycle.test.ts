@@ -1,9 +1,7 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type StripeStandin, signatureHeader } from "../../scripts/stripe-standin/handler";
 import { LOCAL_STRIPE_KEY, LOCAL_WEBHOOK_SECRET } from "../../src/adapters/stripe-payments";
-import worker from "../../src/index";
 import { call, registerUser, unique } from "../helpers/api";
 import {
   book,
@@ -15,14 +13,15 @@ import {
   getSlot,
   holdsOf,
   lapseHolds,
-  openSlot,
   postEvent,
   refundsFor,
   runAlarm,
   setHoldStatus,
 } from "../helpers/bookings";
+import { runCron } from "../helpers/cron";
 import { expectError, HOUR_MS, insertSlotRow } from "../helpers/fixtures";
 import { confirmWithCard, deliverAll, installStripeStandin } from "../helpers/stripe";
+import { world } from "../helpers/world";
 
 const PRICE = 6000; // 60 minutes at 6000/h
 
@@ -52,27 +51,9 @@ function stripeAdmin(path: string, form: Record<string, string> = {}) {
   });
 }
 
-async function runCron(cron: string) {
-  const controller = createScheduledController({ cron, scheduledTime: Date.now() });
-  const ctx = createExecutionContext();
-  await worker.scheduled(controller, env, ctx);
-  await waitOnExecutionContext(ctx);
-}
-
-/** Books, pays with pm_card_visa and delivers every webhook: a CONFIRMED booking. */
-async function confirmedBooking(options: Parameters<typeof openSlot>[0] = {}) {
-  const opened = await openSlot(options);
-  const student = await registerUser("student");
-  const booked = await bookOk(student.token, opened.slot.id);
-  expect((await confirmWithCard(standin, booked.intentId)).status).toBe(200);
-  await deliverAll(standin);
-  expect((await getBooking(student.token, booked.bookingId)).status).toBe("CONFIRMED");
-  return { ...opened, student, ...booked };
-}
-
 describe("hold expiry", () => {
   it("EXPIRED through the alarm: seat free, intent canceled, another student can book", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     expect(await getSlot(provider.token, slot.id)).toMatchObject({
@@ -108,7 +89,7 @@ describe("hold expiry", () => {
   });
 
   it("a lapsed hold frees its seat for the next booking before the alarm runs", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const first = await registerUser("student");
     const second = await registerUser("student");
     const a = await bookOk(first.token, slot.id);
@@ -131,7 +112,7 @@ describe("hold expiry", () => {
   });
 
   it("the lapsed student may book again (ALREADY_BOOKED only for a live hold)", async () => {
-    const { slot } = await openSlot({ sessionType: "GROUP", maxParticipants: 3 });
+    const { slot } = await world({ slot: { seats: 3 } });
     const student = await registerUser("student");
     const first = await bookOk(student.token, slot.id);
     expectError(await book(student.token, slot.id), 409, "ALREADY_BOOKED");
@@ -145,7 +126,7 @@ describe("hold expiry", () => {
 
 describe("decline, then retry", () => {
   it("payment_failed keeps the hold with lastPaymentError; a good card then CONFIRMS and clears it", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
 
@@ -180,7 +161,7 @@ describe("authorization after the hold is gone", () => {
   }
 
   it("hold lapsed (alarm not yet run), then the card authorizes → released, never captured, EXPIRED", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     await lapseHolds(slot.id);
@@ -194,7 +175,7 @@ describe("authorization after the hold is gone", () => {
   });
 
   it("alarm expired the hold but its cancel call failed; a later authorization is released, not captured", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     standin.injectFailure({
@@ -220,7 +201,7 @@ describe("authorization after the hold is gone", () => {
 
 describe("webhook delivery: duplicates and order", () => {
   it("every event delivered twice → one capture, one TeachingSession, one participant, CONFIRMED", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     expect((await confirmWithCard(standin, intentId)).status).toBe(200);
@@ -254,7 +235,7 @@ describe("webhook delivery: duplicates and order", () => {
   });
 
   it("a successful payment's events in reverse order → CONFIRMED", async () => {
-    const { slot } = await openSlot();
+    const { slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     expect((await confirmWithCard(standin, intentId)).status).toBe(200);
@@ -272,7 +253,7 @@ describe("webhook delivery: duplicates and order", () => {
   });
 
   it("a payment_failed from an earlier attempt arriving after succeeded (and replayed) never moves CONFIRMED back", async () => {
-    const { slot } = await openSlot();
+    const { slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     expect((await confirmWithCard(standin, intentId, "pm_card_chargeDeclined")).status).toBe(402);
@@ -307,7 +288,7 @@ describe("webhook delivery: duplicates and order", () => {
 
 describe("POST /api/webhooks/stripe signature", () => {
   async function pendingBookingEvent() {
-    const { slot } = await openSlot();
+    const { slot } = await world();
     const student = await registerUser("student");
     const booked = await bookOk(student.token, slot.id);
     // A forged "succeeded" for a real pending booking: if accepted it would confirm it.
@@ -377,7 +358,7 @@ describe("POST /api/webhooks/stripe signature", () => {
 
 describe("student cancels", () => {
   it("pending: 403 for the provider and another student; 200 CANCELLED, seat free, intent canceled; again → 409 BOOKING_NOT_ACTIVE", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const stranger = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
@@ -423,7 +404,9 @@ describe("student cancels", () => {
   });
 
   it("confirmed: 200 CANCELLED with paymentStatus REFUNDED, exactly one full refund, seat free", async () => {
-    const { provider, slot, student, bookingId, intentId } = await confirmedBooking();
+    const { provider, slot, paidBooking } = await world({ stripe: standin });
+    const student = await registerUser("student");
+    const { id: bookingId, paymentIntentId: intentId } = await paidBooking(student);
 
     const res = await call("POST", `/api/bookings/${bookingId}/cancel`, { token: student.token });
     expect(res.status).toBe(200);
@@ -463,7 +446,7 @@ describe("student cancels", () => {
 
 describe("reading bookings", () => {
   it("GET /api/bookings/:id: 200 for the student and the provider, 403 for a third user, 404 when missing", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const third = await registerUser("student");
     const otherProvider = await registerUser("provider");
@@ -497,8 +480,8 @@ describe("reading bookings", () => {
   });
 
   it("GET /api/me/bookings: a student sees only their bookings; a provider sees the bookings on their slots", async () => {
-    const first = await openSlot({ sessionType: "GROUP", maxParticipants: 3 });
-    const second = await openSlot();
+    const first = await world({ slot: { seats: 3 } });
+    const second = await world();
     const student = await registerUser("student");
     const other = await registerUser("student");
     const a = await bookOk(student.token, first.slot.id);
@@ -525,14 +508,14 @@ describe("reading bookings", () => {
 
 describe("who and what can be booked", () => {
   it("403 FORBIDDEN: a provider trying to book", async () => {
-    const { slot } = await openSlot();
+    const { slot } = await world();
     const otherProvider = await registerUser("provider");
     expectError(await book(otherProvider.token, slot.id), 403, "FORBIDDEN");
     expect(standin.store.paymentIntents.size).toBe(0);
   });
 
   it("409 SLOT_NOT_BOOKABLE: a past slot, a started slot, a cancelled slot", async () => {
-    const { provider } = await openSlot();
+    const { provider } = await world();
     const student = await registerUser("student");
     const past = await insertSlotRow(provider.id, Date.now() - 3 * HOUR_MS, 60);
     const started = await insertSlotRow(provider.id, Date.now() - 10 * 60_000, 60);
@@ -567,7 +550,7 @@ describe("who and what can be booked", () => {
   });
 
   it("409 SLOT_HAS_BOOKINGS: PATCH and DELETE of a slot with a pending booking", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     await bookOk(student.token, slot.id);
 
@@ -587,7 +570,7 @@ describe("who and what can be booked", () => {
 
 describe("money captured without a seat", () => {
   it("succeeded for an EXPIRED hold → refunded in full automatically, Payment REFUNDED with a reason", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     expect(await setHoldStatus(slot.id, bookingId, "EXPIRED")).toBeGreaterThan(0);
@@ -611,7 +594,7 @@ describe("money captured without a seat", () => {
   });
 
   it("succeeded for a hold that lapsed before its alarm ran → refunded, not CONFIRMED", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     await lapseHolds(slot.id);
@@ -643,7 +626,7 @@ describe("reconcile cron (*/5 * * * *)", () => {
   }
 
   it("settles a pending booking whose hold lapsed but whose alarm never ran: EXPIRED, seat free, intent canceled", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     await rewindHold(slot.id, bookingId);
@@ -662,7 +645,7 @@ describe("reconcile cron (*/5 * * * *)", () => {
   });
 
   it("leaves a pending booking alone while its hold is still valid", async () => {
-    const { slot } = await openSlot();
+    const { slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     await runCron("*/5 * * * *");
@@ -671,7 +654,7 @@ describe("reconcile cron (*/5 * * * *)", () => {
   });
 
   it("confirms a booking from its own capture's answer, without waiting for the succeeded webhook", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     expect((await confirmWithCard(standin, intentId)).status).toBe(200);
@@ -687,7 +670,7 @@ describe("reconcile cron (*/5 * * * *)", () => {
   });
 
   it("confirms a booking whose capture landed but whose answer and succeeded webhook were lost", async () => {
-    const { provider, slot } = await openSlot();
+    const { provider, slot } = await world();
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     standin.injectFailure({

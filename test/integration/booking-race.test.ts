@@ -2,9 +2,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
 import { registerUser, unique } from "../helpers/api";
-import { book, countRows, getSlot, intentsForSlot, openSlot, students } from "../helpers/bookings";
+import { book, countRows, getSlot, intentsForSlot, students } from "../helpers/bookings";
 import { expectError } from "../helpers/fixtures";
 import { installStripeStandin } from "../helpers/stripe";
+import { world } from "../helpers/world";
 
 let standin: StripeStandin;
 beforeEach(() => {
@@ -25,7 +26,7 @@ function statusCounts(results: { status: number; body: any }[]) {
 
 describe("concurrent bookings through the worker", () => {
   it("40 students racing for a 5-seat GROUP slot: exactly 5 × 201 and 35 × 409 SLOT_FULL", async () => {
-    const { provider, slot } = await openSlot({ sessionType: "GROUP", maxParticipants: 5 });
+    const { provider, slot } = await world({ slot: { seats: 5 } });
     const racers = await students(40);
 
     const results = await Promise.all(racers.map((s) => book(s.token, slot.id)));
@@ -62,7 +63,7 @@ describe("concurrent bookings through the worker", () => {
   });
 
   it("8 students racing for a ONE_TO_ONE slot: exactly 1 × 201, 7 × 409 SLOT_FULL", async () => {
-    const { provider, slot } = await openSlot({ sessionType: "ONE_TO_ONE" });
+    const { provider, slot } = await world({ slot: { sessionType: "ONE_TO_ONE" } });
     const racers = await students(8);
 
     const results = await Promise.all(racers.map((s) => book(s.token, slot.id)));
@@ -78,7 +79,7 @@ describe("concurrent bookings through the worker", () => {
   });
 
   it("one student firing 5 parallel bookings without a key: 1 × 201, 4 × 409 ALREADY_BOOKED", async () => {
-    const { provider, slot } = await openSlot({ sessionType: "GROUP", maxParticipants: 5 });
+    const { provider, slot } = await world({ slot: { seats: 5 } });
     const student = await registerUser("student");
 
     const results = await Promise.all(Array.from({ length: 5 }, () => book(student.token, slot.id)));
@@ -103,7 +104,7 @@ describe("concurrent bookings through the worker", () => {
 
 describe("Idempotency-Key on POST /api/slots/:id/bookings", () => {
   it("the same key twice in sequence → 201 both times, same booking id and clientSecret, one intent", async () => {
-    const { slot } = await openSlot({ sessionType: "GROUP", maxParticipants: 3 });
+    const { slot } = await world({ slot: { seats: 3 } });
     const student = await registerUser("student");
     const key = unique("idem-");
 
@@ -121,7 +122,7 @@ describe("Idempotency-Key on POST /api/slots/:id/bookings", () => {
   });
 
   it("the same key 5 times in parallel → 201 each, one booking id, one clientSecret, one intent", async () => {
-    const { slot } = await openSlot({ sessionType: "GROUP", maxParticipants: 3 });
+    const { slot } = await world({ slot: { seats: 3 } });
     const student = await registerUser("student");
     const key = unique("idem-");
 
@@ -136,7 +137,7 @@ describe("Idempotency-Key on POST /api/slots/:id/bookings", () => {
   });
 
   it("a different key from the same student → 409 ALREADY_BOOKED", async () => {
-    const { slot } = await openSlot({ sessionType: "GROUP", maxParticipants: 3 });
+    const { slot } = await world({ slot: { seats: 3 } });
     const student = await registerUser("student");
     expect((await book(student.token, slot.id, unique("idem-"))).status).toBe(201);
 
@@ -145,8 +146,8 @@ describe("Idempotency-Key on POST /api/slots/:id/bookings", () => {
   });
 
   it("the same key on another slot → 400 VALIDATION_FAILED, nothing booked there", async () => {
-    const first = await openSlot({ sessionType: "GROUP", maxParticipants: 3 });
-    const other = await openSlot({ sessionType: "GROUP", maxParticipants: 3 });
+    const first = await world({ slot: { seats: 3 } });
+    const other = await world({ slot: { seats: 3 } });
     const student = await registerUser("student");
     const key = unique("idem-");
     expect((await book(student.token, first.slot.id, key)).status).toBe(201);

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
-import { call, hoursFromNow, registerProvider, registerUser, type TestUser } from "../helpers/api";
+import { call, registerProvider, registerUser, type TestUser } from "../helpers/api";
 import { expectError, expectFieldIssues } from "../helpers/fixtures";
-import { confirmWithCard, deliverAll, installStripeStandin } from "../helpers/stripe";
+import { installStripeStandin } from "../helpers/stripe";
+import { world } from "../helpers/world";
 
 let standin: StripeStandin;
 beforeEach(() => {
@@ -14,34 +15,6 @@ afterEach(() => {
 
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-async function openSlot(
-  provider: TestUser,
-  startsInHours: number,
-  sessionType: "ONE_TO_ONE" | "GROUP" = "ONE_TO_ONE",
-) {
-  const res = await call("POST", "/api/slots", {
-    token: provider.token,
-    body: {
-      startsAt: hoursFromNow(startsInHours),
-      durationMinutes: 60,
-      sessionType,
-      ...(sessionType === "GROUP" ? { maxParticipants: 3 } : {}),
-    },
-  });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
-
-/** Books and pays through the Stripe stand-in until the booking is CONFIRMED. */
-async function bookAndConfirm(student: TestUser, slotId: string) {
-  const booked = await call("POST", `/api/slots/${slotId}/bookings`, { token: student.token });
-  expect(booked.status).toBe(201);
-  expect((await confirmWithCard(standin, booked.body.payment.paymentIntentId)).status).toBe(200);
-  await deliverAll(standin);
-  const booking = await call("GET", `/api/bookings/${booked.body.booking.id}`, { token: student.token });
-  expect(booking.body.status).toBe("CONFIRMED");
-}
-
 async function listConversations(user: TestUser): Promise<any[]> {
   const res = await call("GET", "/api/conversations", { token: user.token });
   expect(res.status).toBe(200);
@@ -49,10 +22,9 @@ async function listConversations(user: TestUser): Promise<any[]> {
 }
 
 /** A student and a provider with a confirmed 1-to-1 booking, and the chat it opened. */
-async function openConversation(startsInHours = 30) {
-  const provider = await registerProvider();
-  const student = await registerUser("student");
-  await bookAndConfirm(student, await openSlot(provider, startsInHours));
+async function openConversation() {
+  const { provider, students } = await world({ stripe: standin, students: 1 });
+  const student = students[0]!;
   const [conversation] = await listConversations(student);
   return { provider, student, conversationId: conversation.id as string };
 }
@@ -74,12 +46,12 @@ async function readMessages(user: TestUser, conversationId: string, query = ""):
 
 describe("opening conversations", () => {
   it("opens exactly one conversation per student and provider, however many 1-to-1 bookings they confirm", async () => {
-    const provider = await registerProvider();
+    const { provider, addSlot, paidBooking } = await world({ stripe: standin, slot: false });
     const student = await registerUser("student");
     expect(await listConversations(student)).toEqual([]);
 
-    await bookAndConfirm(student, await openSlot(provider, 30));
-    await bookAndConfirm(student, await openSlot(provider, 33));
+    await paidBooking(student, await addSlot({ startsInHours: 30 }));
+    await paidBooking(student, await addSlot({ startsInHours: 33 }));
 
     const forStudent = await listConversations(student);
     expect(forStudent).toHaveLength(1);
@@ -93,23 +65,26 @@ describe("opening conversations", () => {
   });
 
   it("opens no conversation for a confirmed GROUP booking", async () => {
-    const provider = await registerProvider();
+    const { provider, paidBooking } = await world({ stripe: standin, slot: { seats: 3 } });
     const student = await registerUser("student");
-    await bookAndConfirm(student, await openSlot(provider, 30, "GROUP"));
+    await paidBooking(student);
     expect(await listConversations(student)).toEqual([]);
     expect(await listConversations(provider)).toEqual([]);
   });
 
   it("lists the conversation with the most recent activity first", async () => {
     const student = await registerUser("student");
-    const first = await registerProvider();
-    const second = await registerProvider();
-    await bookAndConfirm(student, await openSlot(first, 30));
-    await bookAndConfirm(student, await openSlot(second, 30));
-    const older = (await listConversations(student)).find((c) => c.memberIds[1] === first.id);
+    const first = await world({ stripe: standin });
+    const second = await world({ stripe: standin });
+    await first.paidBooking(student);
+    await second.paidBooking(student);
+    const older = (await listConversations(student)).find((c) => c.memberIds[1] === first.provider.id);
 
     expect((await post(student, older.id, "hello")).status).toBe(201);
-    expect((await listConversations(student)).map((c) => c.memberIds[1])).toEqual([first.id, second.id]);
+    expect((await listConversations(student)).map((c) => c.memberIds[1])).toEqual([
+      first.provider.id,
+      second.provider.id,
+    ]);
   });
 });
 

@@ -1,12 +1,7 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
 import { call, registerProvider } from "../helpers/api";
+import { DAILY_CRON as DAILY, FREQUENT_CRON as FREQUENT, runCron } from "../helpers/cron";
 import {
   DAY_MS,
   daily,
@@ -16,16 +11,6 @@ import {
   setSeatsTaken,
   slotRowExists,
 } from "../helpers/fixtures";
-
-const FREQUENT = "*/5 * * * *";
-const DAILY = "15 0 * * *";
-
-async function runCron(cron: string) {
-  const controller = createScheduledController({ cron, scheduledTime: Date.now() });
-  const ctx = createExecutionContext();
-  await worker.scheduled(controller, env, ctx);
-  await waitOnExecutionContext(ctx);
-}
 
 async function patternSlotStarts(patternId: string): Promise<number[]> {
   const { results } = await env.DB.prepare(

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
 import { call, registerProvider, registerUser } from "../helpers/api";
-import { bookAndPay, createOpenSlot } from "../helpers/bookings";
 import { installStripeStandin } from "../helpers/stripe";
+import { world } from "../helpers/world";
 
 let standin: StripeStandin;
 beforeEach(() => {
@@ -77,10 +77,9 @@ describe("POST /api/availability-patterns/preview", () => {
 
 describe("GET /api/slots/:id/bookings", () => {
   it("lists the slot's bookings with student names for its provider only", async () => {
-    const provider = await registerProvider();
-    const slot = await createOpenSlot(provider, { startsInHours: 5 });
+    const { provider, slot, paidBooking } = await world({ stripe: standin, slot: { startsInHours: 5 } });
     const student = await registerUser("student");
-    const booking = await bookAndPay(standin, student, slot.id);
+    const booking = await paidBooking(student);
     const res = await call("GET", `/api/slots/${slot.id}/bookings`, { token: provider.token });
     expect(res.status).toBe(200);
     expect(res.body.bookings).toEqual([
@@ -124,8 +123,7 @@ describe("prices Stripe can charge", () => {
   });
 
   it("returns 409 SLOT_NOT_BOOKABLE for a price below the smallest card charge", async () => {
-    const provider = await registerProvider(100);
-    const slot = await createOpenSlot(provider, { durationMinutes: 15, startsInHours: 3 });
+    const { slot } = await world({ hourlyRate: 100, slot: { durationMinutes: 15, startsInHours: 3 } });
     expect(slot.price.amount).toBe(25);
     const student = await registerUser("student");
     const res = await call("POST", `/api/slots/${slot.id}/bookings`, { token: student.token });

@@ -1,10 +1,10 @@
 import { abortAllDurableObjects } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
-import { call, registerProvider, registerUser } from "../helpers/api";
-import { bookAndPay, confirmedSession, createOpenSlot } from "../helpers/bookings";
+import { call, registerUser } from "../helpers/api";
 import { openRoom } from "../helpers/sockets";
 import { installStripeStandin } from "../helpers/stripe";
+import { world } from "../helpers/world";
 
 let standin: StripeStandin;
 beforeEach(() => {
@@ -16,7 +16,11 @@ afterEach(() => {
 
 describe("slot live room", () => {
   it("relays chat between the provider and a confirmed student, with presence for both", async () => {
-    const { provider, students, slot } = await confirmedSession(standin);
+    const { provider, students, slot } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { startsInHours: 0.5 },
+    });
     const student = students[0]!;
     const teacher = (await openRoom(slot.id, provider.token)).socket!;
     await teacher.next((m) => m.type === "presence" && m.online.includes(provider.id));
@@ -36,7 +40,7 @@ describe("slot live room", () => {
   });
 
   it("answers bad frames with an error frame and keeps the socket open", async () => {
-    const { provider, slot } = await confirmedSession(standin);
+    const { provider, slot } = await world({ stripe: standin, students: 1, slot: { startsInHours: 0.5 } });
     const socket = (await openRoom(slot.id, provider.token)).socket!;
     socket.ws.send("not json");
     expect((await socket.next((m) => m.type === "error")).code).toBe("VALIDATION_FAILED");
@@ -50,7 +54,7 @@ describe("slot live room", () => {
   });
 
   it("refuses outsiders before the upgrade: 401 without a token, 403 for others and pending students", async () => {
-    const { slot } = await confirmedSession(standin, { sessionType: "GROUP", maxParticipants: 3 });
+    const { slot } = await world({ stripe: standin, students: 1, slot: { seats: 3, startsInHours: 0.5 } });
     expect((await openRoom(slot.id, undefined)).status).toBe(401);
     const outsider = await registerUser("student");
     const refused = await openRoom(slot.id, outsider.token);
@@ -64,7 +68,7 @@ describe("slot live room", () => {
   });
 
   it("refuses a browser upgrade from a foreign Origin but admits the app's own", async () => {
-    const { provider, slot } = await confirmedSession(standin);
+    const { provider, slot } = await world({ stripe: standin, students: 1, slot: { startsInHours: 0.5 } });
     const foreign = await openRoom(slot.id, provider.token, { origin: "https://evil.example" });
     expect(foreign.status).toBe(403);
     const own = await openRoom(slot.id, provider.token, { origin: "http://127.0.0.1:8787" });
@@ -73,7 +77,11 @@ describe("slot live room", () => {
   });
 
   it("sends recent history on connect, also after the object was reset", async () => {
-    const { provider, students, slot } = await confirmedSession(standin);
+    const { provider, students, slot } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { startsInHours: 0.5 },
+    });
     const first = (await openRoom(slot.id, provider.token)).socket!;
     for (const text of ["one", "two", "three"]) first.send({ type: "chat", text });
     await first.next((m) => m.type === "chat" && m.text === "three");
@@ -95,15 +103,16 @@ describe("slot live room", () => {
   });
 
   it("pushes seat counts and session events as they happen", async () => {
-    const { provider, slot, sessionId } = await confirmedSession(standin, {
-      sessionType: "GROUP",
-      maxParticipants: 3,
+    const { provider, slot, sessionId, paidBooking } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { seats: 3, startsInHours: 0.5 },
     });
     const room = (await openRoom(slot.id, provider.token)).socket!;
     expect((await room.next((m) => m.type === "slot")).seatsLeft).toBe(2);
 
     const newcomer = await registerUser("student");
-    await bookAndPay(standin, newcomer, slot.id);
+    await paidBooking(newcomer);
     await room.next((m) => m.type === "slot" && m.seatsLeft === 1);
     await room.next((m) => m.type === "session:booked");
 
@@ -120,7 +129,11 @@ describe("slot live room", () => {
   });
 
   it("announces a cancellation to the room", async () => {
-    const { provider, students, slot, sessionId } = await confirmedSession(standin);
+    const { provider, students, slot, sessionId } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { startsInHours: 0.5 },
+    });
     const room = (await openRoom(slot.id, students[0]!.token)).socket!;
     await room.next((m) => m.type === "slot");
     expect((await call("POST", `/api/sessions/${sessionId}/cancel`, { token: provider.token })).status).toBe(
@@ -132,12 +145,7 @@ describe("slot live room", () => {
   });
 
   it("tells the room the new seat count when the provider resizes an unbooked slot", async () => {
-    const provider = await registerProvider();
-    const slot = await createOpenSlot(provider, {
-      sessionType: "GROUP",
-      maxParticipants: 3,
-      startsInHours: 4,
-    });
+    const { provider, slot } = await world({ slot: { seats: 3, startsInHours: 4 } });
     const room = (await openRoom(slot.id, provider.token)).socket!;
     expect((await room.next((m) => m.type === "slot")).seatsLeft).toBe(3);
     const patched = await call("PATCH", `/api/slots/${slot.id}`, {

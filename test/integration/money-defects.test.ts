@@ -1,29 +1,16 @@
 // One test per defect of issue #8 ("Money core"), named after it. Each failed on the main
 // before the money core was rewritten.
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  runDurableObjectAlarm,
-  runInDurableObject,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { createExecutionContext, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StripeStandin } from "../../scripts/stripe-standin/handler";
 import { LOCAL_STRIPE_KEY } from "../../src/adapters/stripe-payments";
 import worker from "../../src/index";
-import { call, registerProvider, registerUser, type TestUser } from "../helpers/api";
-import {
-  bookAndPay,
-  bookOk,
-  createOpenSlot,
-  getBooking,
-  postEvent,
-  refundsFor,
-  slotStub,
-} from "../helpers/bookings";
+import { call, registerUser, type TestUser } from "../helpers/api";
+import { bookOk, getBooking, postEvent, refundsFor, slotStub } from "../helpers/bookings";
+import { runCron } from "../helpers/cron";
 import { openRoom } from "../helpers/sockets";
 import { confirmWithCard, deliverAll, installStripeStandin } from "../helpers/stripe";
+import { world } from "../helpers/world";
 
 let standin: StripeStandin;
 beforeEach(() => {
@@ -58,34 +45,20 @@ async function runDueEffects(slotId: string) {
   await runDurableObjectAlarm(stub);
 }
 
-async function runCron() {
-  const controller = createScheduledController({ cron: "*/5 * * * *", scheduledTime: Date.now() });
-  const ctx = createExecutionContext();
-  await worker.scheduled(controller, env, ctx);
-  await waitOnExecutionContext(ctx);
-}
-
 /** Makes a booking's rows look quiet for a while, so the reconcile job picks it up. */
 async function ageRows(bookingId: string) {
   await env.DB.prepare("UPDATE bookings SET updated_at = 0 WHERE id = ?").bind(bookingId).run();
   await env.DB.prepare("UPDATE payments SET updated_at = 0 WHERE booking_id = ?").bind(bookingId).run();
 }
 
-async function soonGroupSlot(seats = 3) {
-  const provider = await registerProvider(6000);
-  const slot = await createOpenSlot(provider, {
-    sessionType: "GROUP",
-    maxParticipants: seats,
-    startsInHours: 0.5,
-  });
-  return { provider, slot };
-}
-
 describe("#1 charged after the lesson ended", () => {
   it("releases, never captures, a payment that arrives after the session ended", async () => {
-    const { provider, slot } = await soonGroupSlot();
+    const { provider, slot, paidBooking } = await world({
+      stripe: standin,
+      slot: { seats: 3, startsInHours: 0.5 },
+    });
     const [a, b] = [await registerUser("student"), await registerUser("student")];
-    const paid = await bookAndPay(standin, a, slot.id);
+    const paid = await paidBooking(a);
     const late = await bookOk(b.token, slot.id);
     expect((await post(`/api/sessions/${paid.sessionId}/start`, provider.token)).status).toBe(200);
     expect((await post(`/api/sessions/${paid.sessionId}/end`, provider.token)).status).toBe(200);
@@ -105,7 +78,7 @@ describe("#1 charged after the lesson ended", () => {
   });
 
   it("releases an authorization that arrives after the slot's end, even if the provider never ended it", async () => {
-    const { slot } = await soonGroupSlot();
+    const { slot } = await world({ slot: { seats: 3, startsInHours: 0.5 } });
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     await runInDurableObject(slotStub(slot.id), (_instance, state) => {
@@ -118,8 +91,7 @@ describe("#1 charged after the lesson ended", () => {
   });
 
   it("retries a failed capture with a new idempotency key per attempt until it lands", async () => {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, { startsInHours: 20 });
+    const { slot } = await world({ slot: { startsInHours: 20 } });
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     standin.injectFailure({
@@ -156,10 +128,9 @@ describe("#1 charged after the lesson ended", () => {
 
 describe("#2 a full refund after a partial dashboard refund short-changed the student", () => {
   it("refunds the remainder: 500 refunded in the dashboard, then the cancel returns 5500 more", async () => {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, { startsInHours: 20 });
+    const { paidBooking } = await world({ stripe: standin, slot: { startsInHours: 20 } });
     const student = await registerUser("student");
-    const booking = await bookAndPay(standin, student, slot.id);
+    const booking = await paidBooking(student);
     expect(
       (await stripeAdmin("/v1/refunds", { payment_intent: booking.paymentIntentId, amount: "500" })).status,
     ).toBe(200);
@@ -184,8 +155,7 @@ describe("#2 a full refund after a partial dashboard refund short-changed the st
 
 describe("#3 refund failures and lost events went unseen", () => {
   async function cancelledWithFailingRefund() {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, { startsInHours: 20 });
+    const { provider, slot } = await world({ slot: { startsInHours: 20 } });
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     expect((await confirmWithCard(standin, intentId, "pm_card_refundFail")).status).toBe(200);
@@ -245,13 +215,11 @@ describe("#3 refund failures and lost events went unseen", () => {
 
 describe("#4 instructor cancel met a capture in flight", () => {
   it("voids the authorization: CANCELED, nothing captured, no refund and no refund email", async () => {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, {
-      sessionType: "GROUP",
-      maxParticipants: 3,
-      startsInHours: 20,
+    const { provider, slot, paidBooking } = await world({
+      stripe: standin,
+      slot: { seats: 3, startsInHours: 20 },
     });
-    const first = await bookAndPay(standin, await registerUser("student"), slot.id);
+    const first = await paidBooking(await registerUser("student"));
     const late = await registerUser("student");
     const { bookingId, intentId } = await bookOk(late.token, slot.id);
     standin.injectFailure({
@@ -288,9 +256,9 @@ describe("#4 instructor cancel met a capture in flight", () => {
 
 describe("#5 hold hoarding", () => {
   it("answers 409 TOO_MANY_HOLDS to a 4th unpaid hold across slots, and allows it once one is cancelled", async () => {
-    const provider = await registerProvider(6000);
+    const { addSlot } = await world({ slot: false });
     const slots = [];
-    for (let i = 0; i < 4; i++) slots.push(await createOpenSlot(provider, { startsInHours: 20 + 2 * i }));
+    for (let i = 0; i < 4; i++) slots.push(await addSlot({ startsInHours: 20 + 2 * i }));
     const student = await registerUser("student");
     const held = [];
     for (const slot of slots.slice(0, 3)) held.push(await bookOk(student.token, slot.id));
@@ -306,9 +274,9 @@ describe("#5 hold hoarding", () => {
   });
 
   it("lets exactly 3 of 6 concurrent bookings by one student through", async () => {
-    const provider = await registerProvider(6000);
+    const { addSlot } = await world({ slot: false });
     const slots = [];
-    for (let i = 0; i < 6; i++) slots.push(await createOpenSlot(provider, { startsInHours: 40 + 2 * i }));
+    for (let i = 0; i < 6; i++) slots.push(await addSlot({ startsInHours: 40 + 2 * i }));
     const student = await registerUser("student");
     const answers = await Promise.all(
       slots.map((slot) => call("POST", `/api/slots/${slot.id}/bookings`, { token: student.token })),
@@ -324,8 +292,7 @@ describe("#5 hold hoarding", () => {
 
 describe("#6 an idempotent retry after a provider error returned a dead booking", () => {
   it("leaves no booking after a 502, and the same Idempotency-Key then books for real", async () => {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, { startsInHours: 20 });
+    const { slot } = await world({ slot: { startsInHours: 20 } });
     const student = await registerUser("student");
     standin.injectFailure({
       method: "POST",
@@ -354,8 +321,7 @@ describe("#6 an idempotent retry after a provider error returned a dead booking"
 
 describe("#7 webhook bodies were trusted", () => {
   it("does not confirm a booking from a signed payment_intent.succeeded for an unpaid intent", async () => {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, { startsInHours: 20 });
+    const { slot } = await world({ slot: { startsInHours: 20 } });
     const student = await registerUser("student");
     const { bookingId, intentId } = await bookOk(student.token, slot.id);
     const forged = {
@@ -372,10 +338,9 @@ describe("#7 webhook bodies were trusted", () => {
   });
 
   it("does not cancel a paid booking from a signed charge.refunded without a real refund", async () => {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, { startsInHours: 20 });
+    const { paidBooking } = await world({ stripe: standin, slot: { startsInHours: 20 } });
     const student = await registerUser("student");
-    const booking = await bookAndPay(standin, student, slot.id);
+    const booking = await paidBooking(student);
     const charge = standin.store.charges.get(intent(booking.paymentIntentId).latest_charge!)!;
     const forged = {
       id: "evt_forged_refunded",
@@ -418,10 +383,9 @@ describe("#7 webhook bodies were trusted", () => {
 
 describe("#8 student cancel was decided outside the slot object", () => {
   it("refuses a cancel once the slot's start has passed, though the provider never pressed start", async () => {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, { startsInHours: 20 });
+    const { slot, paidBooking } = await world({ stripe: standin, slot: { startsInHours: 20 } });
     const student = await registerUser("student");
-    const booking = await bookAndPay(standin, student, slot.id);
+    const booking = await paidBooking(student);
     await runInDurableObject(slotStub(slot.id), (_instance, state) => {
       state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'starts_at'", String(Date.now() - 1));
     });
@@ -437,10 +401,9 @@ describe("#8 student cancel was decided outside the slot object", () => {
 
   it("a cancel racing the start either refunds before the start or is refused after it, never both", async () => {
     for (let round = 0; round < 3; round++) {
-      const provider = await registerProvider(6000);
-      const slot = await createOpenSlot(provider, { startsInHours: 0.5 });
+      const { provider, paidBooking } = await world({ stripe: standin, slot: { startsInHours: 0.5 } });
       const student = await registerUser("student");
-      const booking = await bookAndPay(standin, student, slot.id);
+      const booking = await paidBooking(student);
       const [started, cancelled] = await Promise.all([
         post(`/api/sessions/${booking.sessionId}/start`, provider.token),
         post(`/api/bookings/${booking.id}/cancel`, student.token),
@@ -460,8 +423,7 @@ describe("#8 student cancel was decided outside the slot object", () => {
 
 describe("#10 smaller money and account defects", () => {
   it("lets the student pay a pending booking from another tab: GET /api/bookings/:id/payment", async () => {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, { startsInHours: 20 });
+    const { provider, slot } = await world({ slot: { startsInHours: 20 } });
     const student = await registerUser("student");
     const booked = await bookOk(student.token, slot.id);
     const res = await call("GET", `/api/bookings/${booked.bookingId}/payment`, { token: student.token });
@@ -478,10 +440,9 @@ describe("#10 smaller money and account defects", () => {
   });
 
   it("closes that session's live-room sockets at once on logout", async () => {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, { startsInHours: 20 });
+    const { slot, paidBooking } = await world({ stripe: standin, slot: { startsInHours: 20 } });
     const student: TestUser = await registerUser("student");
-    await bookAndPay(standin, student, slot.id);
+    await paidBooking(student);
     const room = await openRoom(slot.id, student.token);
     expect(room.status).toBe(101);
     const closed = new Promise<number>((resolve) =>
@@ -492,10 +453,9 @@ describe("#10 smaller money and account defects", () => {
   });
 
   it("refuses the 11th chat message within 10 seconds with an error frame, storing nothing", async () => {
-    const provider = await registerProvider(6000);
-    const slot = await createOpenSlot(provider, { startsInHours: 20 });
+    const { slot, paidBooking } = await world({ stripe: standin, slot: { startsInHours: 20 } });
     const student = await registerUser("student");
-    await bookAndPay(standin, student, slot.id);
+    await paidBooking(student);
     const socket = (await openRoom(slot.id, student.token)).socket!;
     for (let i = 0; i < 11; i++) socket.send({ type: "chat", text: `message ${i}` });
     const error = await socket.next((m) => m.type === "error");

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, registerProvider, registerUser } from "../helpers/api";
 import {
-  createSlot,
   DAY_MS,
   daily,
   expectError,
@@ -12,6 +11,7 @@ import {
   setSeatsTaken,
   WINDOW_MS,
 } from "../helpers/fixtures";
+import { world } from "../helpers/world";
 
 interface PatternBody {
   timezone: string;
@@ -171,14 +171,16 @@ describe("POST /api/availability-patterns", () => {
   });
 
   it("lists a start that clashes with an existing slot in skipped with a SLOT_OVERLAP reason, and creates the rest", async () => {
-    const provider = await registerProvider();
     const clashStart = nextUtcHour(10, 48);
-    const existing = await createSlot(provider.token, {
-      startsAt: new Date(clashStart - 30 * 60_000).toISOString(),
-      durationMinutes: 60,
+    const {
+      provider,
+      slot: existing,
+      addSlot,
+    } = await world({
+      slot: { startsAt: new Date(clashStart - 30 * 60_000).toISOString(), durationMinutes: 60 },
     });
     // Touching, not overlapping: ends exactly at the next day's 10:00.
-    const touching = await createSlot(provider.token, {
+    const touching = await addSlot({
       startsAt: new Date(clashStart + DAY_MS - HOUR_MS).toISOString(),
       durationMinutes: 60,
     });
@@ -359,9 +361,8 @@ describe("GET /api/availability-patterns", () => {
 
 describe("DELETE /api/availability-patterns/:id", () => {
   it("returns 204 and removes the pattern and its future unbooked slots", async () => {
-    const provider = await registerProvider();
-    const manual = await createSlot(provider.token, {
-      startsAt: new Date(nextUtcHour(15, 30)).toISOString(),
+    const { provider, slot: manual } = await world({
+      slot: { startsAt: new Date(nextUtcHour(15, 30)).toISOString() },
     });
     const result = await createPattern(provider.token, { weekly: daily("11:00") });
     expect(result.createdSlots.length).toBeGreaterThan(20);

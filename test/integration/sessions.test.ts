@@ -5,10 +5,10 @@ import type { StripeStandin } from "../../scripts/stripe-standin/handler";
 import { agoraUid, DEV_AGORA_APP_CERTIFICATE, DEV_AGORA_APP_ID } from "../../src/adapters/agora-video";
 import { buildDeps } from "../../src/deps";
 import { finishCancelledSessions } from "../../src/jobs/scheduled";
-import { call, registerProvider, registerUser } from "../helpers/api";
-import { bookAndPay, confirmedSession, createOpenSlot } from "../helpers/bookings";
+import { call, registerUser } from "../helpers/api";
 import { openRoom } from "../helpers/sockets";
 import { confirmWithCard, deliverAll, installStripeStandin } from "../helpers/stripe";
+import { world } from "../helpers/world";
 
 let standin: StripeStandin;
 beforeEach(() => {
@@ -22,7 +22,11 @@ const post = (path: string, token: string) => call("POST", path, { token });
 
 describe("session lifecycle", () => {
   it("creates one SCHEDULED session with the first confirmed booking, visible to provider and participant", async () => {
-    const { provider, students, sessionId, slot } = await confirmedSession(standin, { students: 2 });
+    const { provider, students, sessionId, slot } = await world({
+      stripe: standin,
+      students: 2,
+      slot: { seats: 2, startsInHours: 0.5 },
+    });
     const view = await call("GET", `/api/sessions/${sessionId}`, { token: students[0]!.token });
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({
@@ -46,7 +50,11 @@ describe("session lifecycle", () => {
   });
 
   it("starts (IN_PROGRESS), lets confirmed users join with a real Agora token, and ends with attendance sealed", async () => {
-    const { provider, students, sessionId, slot } = await confirmedSession(standin);
+    const { provider, students, sessionId, slot } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { startsInHours: 0.5 },
+    });
     const student = students[0]!;
 
     const early = await post(`/api/sessions/${sessionId}/join`, student.token);
@@ -112,14 +120,18 @@ describe("session lifecycle", () => {
   });
 
   it("refuses to start more than 60 minutes early with 409 SESSION_TOO_EARLY", async () => {
-    const { provider, sessionId } = await confirmedSession(standin, { startsInHours: 3 });
+    const { provider, sessionId } = await world({ stripe: standin, students: 1, slot: { startsInHours: 3 } });
     const res = await post(`/api/sessions/${sessionId}/start`, provider.token);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("SESSION_TOO_EARLY");
   });
 
   it("returns 409 SESSION_NOT_STARTED when ending a session that has not started", async () => {
-    const { provider, sessionId } = await confirmedSession(standin);
+    const { provider, sessionId } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { startsInHours: 0.5 },
+    });
     expect((await post(`/api/sessions/${sessionId}/end`, provider.token)).body.error.code).toBe(
       "SESSION_NOT_STARTED",
     );
@@ -128,10 +140,10 @@ describe("session lifecycle", () => {
 
 describe("instructor cancel", () => {
   it("refunds every paid participant once, releases pending holds and closes the slot", async () => {
-    const { provider, students, sessionId, slot, bookings } = await confirmedSession(standin, {
+    const { provider, students, sessionId, slot, bookings } = await world({
+      stripe: standin,
       students: 2,
-      sessionType: "GROUP",
-      maxParticipants: 3,
+      slot: { seats: 3, startsInHours: 0.5 },
     });
     const pendingStudent = await registerUser("student");
     const pending = await call("POST", `/api/slots/${slot.id}/bookings`, { token: pendingStudent.token });
@@ -176,7 +188,11 @@ describe("instructor cancel", () => {
   });
 
   it("retries a refund that failed at Stripe, keeps it visible as REFUND_PENDING, and never doubles it", async () => {
-    const { provider, students, sessionId, slot, bookings } = await confirmedSession(standin);
+    const { provider, students, sessionId, slot, bookings } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { startsInHours: 0.5 },
+    });
     standin.injectFailure({ method: "POST", path: "/v1/refunds", times: 1, status: 500, shouldRetry: false });
     const cancelled = await post(`/api/sessions/${sessionId}/cancel`, provider.token);
     expect(cancelled.status).toBe(200);
@@ -211,19 +227,25 @@ describe("instructor cancel", () => {
   });
 
   it("lets only the provider cancel (403 for a participant)", async () => {
-    const { students, sessionId } = await confirmedSession(standin);
+    const { students, sessionId } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { startsInHours: 0.5 },
+    });
     expect((await post(`/api/sessions/${sessionId}/cancel`, students[0]!.token)).status).toBe(403);
   });
 });
 
 describe("joining", () => {
   it("refuses a student whose booking was cancelled and an outsider with 403", async () => {
-    const provider = await registerProvider();
-    const slot = await createOpenSlot(provider, { sessionType: "GROUP", maxParticipants: 3 });
+    const { provider, paidBooking } = await world({
+      stripe: standin,
+      slot: { seats: 3, startsInHours: 0.5 },
+    });
     const stays = await registerUser("student");
     const leaves = await registerUser("student");
-    await bookAndPay(standin, stays, slot.id);
-    const gone = await bookAndPay(standin, leaves, slot.id);
+    await paidBooking(stays);
+    const gone = await paidBooking(leaves);
     expect((await post(`/api/bookings/${gone.id}/cancel`, leaves.token)).body.status).toBe("CANCELLED");
     const sessionId = gone.sessionId as string;
     expect((await post(`/api/sessions/${sessionId}/start`, provider.token)).status).toBe(200);
@@ -238,7 +260,11 @@ describe("joining", () => {
 
 describe("cancellation repair", () => {
   it("finishes refunds for a cancelled session whose slot object never heard of it (cron)", async () => {
-    const { provider, students, sessionId, slot, bookings } = await confirmedSession(standin);
+    const { provider, students, sessionId, slot, bookings } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { startsInHours: 0.5 },
+    });
     // D1 says cancelled, as after a cancel whose call to the slot object failed.
     await env.DB.prepare("UPDATE teaching_sessions SET status = 'CANCELLED' WHERE id = ?")
       .bind(sessionId)
@@ -259,9 +285,10 @@ describe("cancellation repair", () => {
 
 describe("instructor cancel while a capture is pending", () => {
   it("releases the authorization instead of capturing it: no charge, no refund", async () => {
-    const { provider, sessionId, slot } = await confirmedSession(standin, {
-      sessionType: "GROUP",
-      maxParticipants: 3,
+    const { provider, sessionId, slot } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { seats: 3, startsInHours: 0.5 },
     });
     const late = await registerUser("student");
     const booked = await call("POST", `/api/slots/${slot.id}/bookings`, { token: late.token });
@@ -296,7 +323,11 @@ describe("instructor cancel while a capture is pending", () => {
 
 describe("the live room after a seat is withdrawn", () => {
   it("disconnects a student who cancels their confirmed seat", async () => {
-    const { students, slot, bookings } = await confirmedSession(standin);
+    const { students, slot, bookings } = await world({
+      stripe: standin,
+      students: 1,
+      slot: { startsInHours: 0.5 },
+    });
     const socket = (await openRoom(slot.id, students[0]!.token)).socket!;
     await socket.next((m) => m.type === "slot");
     const closed = new Promise<number>((resolve) =>

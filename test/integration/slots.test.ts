@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, hoursFromNow, registerProvider, registerUser } from "../helpers/api";
 import {
-  createSlot,
   expectError,
   expectFieldIssues,
   HOUR_MS,
@@ -9,6 +8,7 @@ import {
   setSeatsTaken,
   slotBody,
 } from "../helpers/fixtures";
+import { world } from "../helpers/world";
 
 const plusMinutes = (iso: string, minutes: number) =>
   new Date(Date.parse(iso) + minutes * 60_000).toISOString();
@@ -41,17 +41,15 @@ describe("POST /api/slots", () => {
   });
 
   it("accepts a start given with a non-UTC offset and answers in UTC", async () => {
-    const provider = await registerProvider();
     const utc = hoursFromNow(30);
     const ms = Date.parse(utc);
     const shifted = new Date(ms + 2 * HOUR_MS).toISOString().replace(".000Z", "+02:00");
-    const slot = await createSlot(provider.token, { startsAt: shifted });
+    const { slot } = await world({ slot: { startsAt: shifted } });
     expect(slot.startsAt).toBe(utc);
   });
 
   it("returns a GROUP slot with seatsLeft equal to maxParticipants", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token, { sessionType: "GROUP", maxParticipants: 8 });
+    const { slot } = await world({ slot: { seats: 8 } });
     expect(slot).toMatchObject({ sessionType: "GROUP", maxParticipants: 8, seatsTaken: 0, seatsLeft: 8 });
   });
 
@@ -67,8 +65,11 @@ describe("POST /api/slots", () => {
     [1, 15, 0], // 0.25 rounds down
     [7777, 480, 62216],
   ])("prices rate %i for %i minutes at %i (round(rate*minutes/60))", async (rate, minutes, amount) => {
-    const provider = await registerProvider(rate, "eur");
-    const slot = await createSlot(provider.token, { durationMinutes: minutes });
+    const { slot } = await world({
+      hourlyRate: rate,
+      currency: "eur",
+      slot: { durationMinutes: minutes },
+    });
     expect(slot.price).toEqual({ amount, currency: "eur" });
   });
 
@@ -80,8 +81,11 @@ describe("POST /api/slots", () => {
   ])(
     "re-prices an unbooked future slot when the hourly rate changes to %i (%i minutes → %i)",
     async (rate, minutes, amount) => {
-      const provider = await registerProvider(6000, "usd");
-      const slot = await createSlot(provider.token, { startsAt: hoursFromNow(10), durationMinutes: minutes });
+      const { provider, slot, addSlot } = await world({
+        hourlyRate: 6000,
+        currency: "usd",
+        slot: { startsInHours: 10, durationMinutes: minutes },
+      });
       const put = await call("PUT", "/api/me/provider-profile", {
         token: provider.token,
         body: { hourlyRate: rate, currency: "GBP" },
@@ -90,19 +94,19 @@ describe("POST /api/slots", () => {
       const after = await call("GET", `/api/slots/${slot.id}`, { token: provider.token });
       expect(after.body.price).toEqual({ amount, currency: "gbp" });
       // A newly created slot of the same length must cost the same as the re-priced one.
-      const fresh = await createSlot(provider.token, {
-        startsAt: hoursFromNow(30),
-        durationMinutes: minutes,
-      });
+      const fresh = await addSlot({ startsInHours: 30, durationMinutes: minutes });
       expect(fresh.price).toEqual({ amount, currency: "gbp" });
     },
   );
 
   it("keeps the agreed price of a booked slot and other providers' slots when a rate changes", async () => {
-    const provider = await registerProvider(6000, "usd");
-    const other = await registerProvider(6000, "usd");
-    const booked = await createSlot(provider.token, { startsAt: hoursFromNow(10), durationMinutes: 60 });
-    const foreign = await createSlot(other.token, { startsAt: hoursFromNow(10), durationMinutes: 60 });
+    const tenHours = { startsInHours: 10, durationMinutes: 60 };
+    const { provider, slot: booked } = await world({ hourlyRate: 6000, currency: "usd", slot: tenHours });
+    const { provider: other, slot: foreign } = await world({
+      hourlyRate: 6000,
+      currency: "usd",
+      slot: tenHours,
+    });
     await setSeatsTaken(booked.id, 1);
     await call("PUT", "/api/me/provider-profile", {
       token: provider.token,
@@ -142,9 +146,8 @@ describe("POST /api/slots", () => {
   });
 
   it("returns 409 SLOT_OVERLAP for an overlapping slot of the same provider, with nothing written", async () => {
-    const provider = await registerProvider();
     const startsAt = hoursFromNow(40);
-    const first = await createSlot(provider.token, { startsAt, durationMinutes: 60 });
+    const { provider, slot: first } = await world({ slot: { startsAt, durationMinutes: 60 } });
     const res = await call("POST", "/api/slots", {
       token: provider.token,
       body: slotBody({ startsAt: plusMinutes(startsAt, 59), durationMinutes: 30 }),
@@ -161,9 +164,8 @@ describe("POST /api/slots", () => {
     ["a start just before the end", 59, 60],
     ["an end just after the start", -59, 60],
   ])("returns 409 SLOT_OVERLAP for %s", async (_label, offsetMinutes, duration) => {
-    const provider = await registerProvider();
     const startsAt = hoursFromNow(50);
-    await createSlot(provider.token, { startsAt, durationMinutes: 60 });
+    const { provider } = await world({ slot: { startsAt, durationMinutes: 60 } });
     const res = await call("POST", "/api/slots", {
       token: provider.token,
       body: slotBody({ startsAt: plusMinutes(startsAt, offsetMinutes), durationMinutes: duration }),
@@ -172,9 +174,8 @@ describe("POST /api/slots", () => {
   });
 
   it("accepts touching slots (one ends exactly when the next starts), on both sides", async () => {
-    const provider = await registerProvider();
     const startsAt = hoursFromNow(60);
-    await createSlot(provider.token, { startsAt, durationMinutes: 60 });
+    const { provider } = await world({ slot: { startsAt, durationMinutes: 60 } });
     const after = await call("POST", "/api/slots", {
       token: provider.token,
       body: slotBody({ startsAt: plusMinutes(startsAt, 60), durationMinutes: 30 }),
@@ -188,10 +189,9 @@ describe("POST /api/slots", () => {
   });
 
   it("lets a different provider create an overlapping slot", async () => {
-    const a = await registerProvider();
-    const b = await registerProvider();
     const startsAt = hoursFromNow(70);
-    await createSlot(a.token, { startsAt });
+    await world({ slot: { startsAt } });
+    const b = await registerProvider();
     const res = await call("POST", "/api/slots", { token: b.token, body: slotBody({ startsAt }) });
     expect(res.status).toBe(201);
   });
@@ -323,9 +323,9 @@ describe("POST /api/slots", () => {
 
 describe("GET /api/slots", () => {
   it("lists a provider's slots sorted by startsAt, whatever the creation order", async () => {
-    const provider = await registerProvider();
+    const { provider, addSlot } = await world({ slot: false });
     const starts = [hoursFromNow(30), hoursFromNow(10), hoursFromNow(50), hoursFromNow(20)];
-    for (const startsAt of starts) await createSlot(provider.token, { startsAt });
+    for (const startsAt of starts) await addSlot({ startsAt });
     const student = await registerUser("student");
     const res = await call("GET", `/api/slots?providerId=${provider.id}`, { token: student.token });
     expect(res.status).toBe(200);
@@ -335,12 +335,12 @@ describe("GET /api/slots", () => {
   });
 
   it("filters by from (inclusive) and to (exclusive)", async () => {
-    const provider = await registerProvider();
+    const { provider, addSlot } = await world({ slot: false });
     const s1 = hoursFromNow(10);
     const s2 = hoursFromNow(12);
     const s3 = hoursFromNow(14);
     const s4 = hoursFromNow(16);
-    for (const startsAt of [s1, s2, s3, s4]) await createSlot(provider.token, { startsAt });
+    for (const startsAt of [s1, s2, s3, s4]) await addSlot({ startsAt });
     const res = await call(
       "GET",
       `/api/slots?providerId=${provider.id}&from=${encodeURIComponent(s2)}&to=${encodeURIComponent(s4)}`,
@@ -351,10 +351,10 @@ describe("GET /api/slots", () => {
   });
 
   it("filters by from alone and by to alone", async () => {
-    const provider = await registerProvider();
+    const { provider, addSlot } = await world({ slot: false });
     const s1 = hoursFromNow(10);
     const s2 = hoursFromNow(12);
-    for (const startsAt of [s1, s2]) await createSlot(provider.token, { startsAt });
+    for (const startsAt of [s1, s2]) await addSlot({ startsAt });
     const from = await call("GET", `/api/slots?providerId=${provider.id}&from=${encodeURIComponent(s2)}`, {
       token: provider.token,
     });
@@ -366,11 +366,9 @@ describe("GET /api/slots", () => {
   });
 
   it("without providerId lists slots of several providers", async () => {
-    const a = await registerProvider();
-    const b = await registerProvider();
     const startsAt = hoursFromNow(90);
-    const sa = await createSlot(a.token, { startsAt });
-    const sb = await createSlot(b.token, { startsAt });
+    const { provider: a, slot: sa } = await world({ slot: { startsAt } });
+    const { slot: sb } = await world({ slot: { startsAt } });
     const res = await call(
       "GET",
       `/api/slots?from=${encodeURIComponent(startsAt)}&to=${encodeURIComponent(plusMinutes(startsAt, 1))}`,
@@ -408,8 +406,7 @@ describe("GET /api/slots", () => {
 
 describe("GET /api/slots/:id", () => {
   it("returns 200 with the slot for any signed-in user", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { slot } = await world();
     const student = await registerUser("student");
     const res = await call("GET", `/api/slots/${slot.id}`, { token: student.token });
     expect(res.status).toBe(200);
@@ -426,16 +423,18 @@ describe("GET /api/slots/:id", () => {
   });
 
   it("returns 401 UNAUTHENTICATED without a token", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { slot } = await world();
     expectError(await call("GET", `/api/slots/${slot.id}`), 401, "UNAUTHENTICATED");
   });
 });
 
 describe("PATCH /api/slots/:id", () => {
   it("lets the owner change durationMinutes; price and endsAt follow", async () => {
-    const provider = await registerProvider(4500, "usd");
-    const slot = await createSlot(provider.token, { durationMinutes: 60 });
+    const { provider, slot } = await world({
+      hourlyRate: 4500,
+      currency: "usd",
+      slot: { durationMinutes: 60 },
+    });
     const res = await call("PATCH", `/api/slots/${slot.id}`, {
       token: provider.token,
       body: { durationMinutes: 45 },
@@ -454,8 +453,7 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("moves the slot when startsAt changes, keeping the duration", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token, { startsAt: hoursFromNow(24), durationMinutes: 30 });
+    const { provider, slot } = await world({ slot: { startsInHours: 24, durationMinutes: 30 } });
     const startsAt = hoursFromNow(48);
     const res = await call("PATCH", `/api/slots/${slot.id}`, { token: provider.token, body: { startsAt } });
     expect(res.status).toBe(200);
@@ -463,8 +461,7 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("switches to GROUP with maxParticipants", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { provider, slot } = await world();
     const res = await call("PATCH", `/api/slots/${slot.id}`, {
       token: provider.token,
       body: { sessionType: "GROUP", maxParticipants: 6 },
@@ -474,9 +471,8 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("returns 409 SLOT_OVERLAP when moved onto another slot, leaving it unchanged", async () => {
-    const provider = await registerProvider();
-    const a = await createSlot(provider.token, { startsAt: hoursFromNow(24), durationMinutes: 60 });
-    const b = await createSlot(provider.token, { startsAt: hoursFromNow(30), durationMinutes: 60 });
+    const { provider, slot: a, addSlot } = await world({ slot: { startsInHours: 24, durationMinutes: 60 } });
+    const b = await addSlot({ startsInHours: 30, durationMinutes: 60 });
     const res = await call("PATCH", `/api/slots/${b.id}`, {
       token: provider.token,
       body: { startsAt: plusMinutes(a.startsAt, 30) },
@@ -487,9 +483,8 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("returns 409 SLOT_OVERLAP when a longer duration reaches the next slot", async () => {
-    const provider = await registerProvider();
-    const a = await createSlot(provider.token, { startsAt: hoursFromNow(24), durationMinutes: 60 });
-    await createSlot(provider.token, { startsAt: plusMinutes(a.startsAt, 60), durationMinutes: 60 });
+    const { provider, slot: a, addSlot } = await world({ slot: { startsInHours: 24, durationMinutes: 60 } });
+    await addSlot({ startsAt: plusMinutes(a.startsAt, 60), durationMinutes: 60 });
     const res = await call("PATCH", `/api/slots/${a.id}`, {
       token: provider.token,
       body: { durationMinutes: 61 },
@@ -498,8 +493,7 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("does not count the slot itself as an overlap", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token, { durationMinutes: 60 });
+    const { provider, slot } = await world({ slot: { durationMinutes: 60 } });
     const res = await call("PATCH", `/api/slots/${slot.id}`, {
       token: provider.token,
       body: { startsAt: plusMinutes(slot.startsAt, 30) },
@@ -508,8 +502,7 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("returns 409 SLOT_IN_PAST when moved into the past", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { provider, slot } = await world();
     const res = await call("PATCH", `/api/slots/${slot.id}`, {
       token: provider.token,
       body: { startsAt: hoursFromNow(-2) },
@@ -518,8 +511,7 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("returns 409 SLOT_BEYOND_WINDOW when moved more than 28 days ahead", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { provider, slot } = await world();
     const res = await call("PATCH", `/api/slots/${slot.id}`, {
       token: provider.token,
       body: { startsAt: hoursFromNow(29 * 24) },
@@ -528,9 +520,8 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("returns 403 FORBIDDEN for another provider, leaving the slot unchanged", async () => {
-    const owner = await registerProvider();
+    const { provider: owner, slot } = await world();
     const other = await registerProvider();
-    const slot = await createSlot(owner.token);
     const res = await call("PATCH", `/api/slots/${slot.id}`, {
       token: other.token,
       body: { durationMinutes: 30 },
@@ -540,9 +531,8 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("returns 403 FORBIDDEN for a student", async () => {
-    const owner = await registerProvider();
+    const { slot } = await world();
     const student = await registerUser("student");
-    const slot = await createSlot(owner.token);
     const res = await call("PATCH", `/api/slots/${slot.id}`, {
       token: student.token,
       body: { durationMinutes: 30 },
@@ -551,15 +541,13 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("returns 401 UNAUTHENTICATED without a token", async () => {
-    const owner = await registerProvider();
-    const slot = await createSlot(owner.token);
+    const { slot } = await world();
     const res = await call("PATCH", `/api/slots/${slot.id}`, { body: { durationMinutes: 30 } });
     expectError(res, 401, "UNAUTHENTICATED");
   });
 
   it("returns 400 VALIDATION_FAILED for an empty body", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { provider, slot } = await world();
     const res = await call("PATCH", `/api/slots/${slot.id}`, { token: provider.token, body: {} });
     expectFieldIssues(res);
   });
@@ -571,8 +559,7 @@ describe("PATCH /api/slots/:id", () => {
     ["durationMinutes 14", { durationMinutes: 14 }],
     ["a startsAt without zone", { startsAt: "2030-01-01T09:00:00" }],
   ])("returns 400 VALIDATION_FAILED for %s", async (_label, body) => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { provider, slot } = await world();
     const res = await call("PATCH", `/api/slots/${slot.id}`, { token: provider.token, body });
     expectFieldIssues(res);
     expect((await call("GET", `/api/slots/${slot.id}`, { token: provider.token })).body).toEqual(slot);
@@ -588,8 +575,7 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("returns 409 SLOT_HAS_BOOKINGS for a slot with a seat taken, leaving it unchanged", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token, { sessionType: "GROUP", maxParticipants: 4 });
+    const { provider, slot } = await world({ slot: { seats: 4 } });
     await setSeatsTaken(slot.id, 1);
     const res = await call("PATCH", `/api/slots/${slot.id}`, {
       token: provider.token,
@@ -601,9 +587,8 @@ describe("PATCH /api/slots/:id", () => {
   });
 
   it("returns 403 (not 409 SLOT_HAS_BOOKINGS) for another provider on a booked slot", async () => {
-    const owner = await registerProvider();
+    const { slot } = await world();
     const other = await registerProvider();
-    const slot = await createSlot(owner.token);
     await setSeatsTaken(slot.id, 1);
     const res = await call("PATCH", `/api/slots/${slot.id}`, {
       token: other.token,
@@ -615,16 +600,14 @@ describe("PATCH /api/slots/:id", () => {
 
 describe("DELETE /api/slots/:id", () => {
   it("returns 204, after which GET is 404 NOT_FOUND", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { provider, slot } = await world();
     const res = await call("DELETE", `/api/slots/${slot.id}`, { token: provider.token });
     expect(res.status).toBe(204);
     expectError(await call("GET", `/api/slots/${slot.id}`, { token: provider.token }), 404, "NOT_FOUND");
   });
 
   it("frees the time for a new slot", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { provider, slot } = await world();
     await call("DELETE", `/api/slots/${slot.id}`, { token: provider.token });
     const res = await call("POST", "/api/slots", {
       token: provider.token,
@@ -634,17 +617,15 @@ describe("DELETE /api/slots/:id", () => {
   });
 
   it("returns 403 FORBIDDEN for another provider, and the slot stays", async () => {
-    const owner = await registerProvider();
+    const { provider: owner, slot } = await world();
     const other = await registerProvider();
-    const slot = await createSlot(owner.token);
     expectError(await call("DELETE", `/api/slots/${slot.id}`, { token: other.token }), 403, "FORBIDDEN");
     expect((await call("GET", `/api/slots/${slot.id}`, { token: owner.token })).status).toBe(200);
   });
 
   it("returns 403 FORBIDDEN for a student", async () => {
-    const owner = await registerProvider();
+    const { slot } = await world();
     const student = await registerUser("student");
-    const slot = await createSlot(owner.token);
     expectError(await call("DELETE", `/api/slots/${slot.id}`, { token: student.token }), 403, "FORBIDDEN");
   });
 
@@ -658,15 +639,13 @@ describe("DELETE /api/slots/:id", () => {
   });
 
   it("returns 404 NOT_FOUND when deleting the same slot twice", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { provider, slot } = await world();
     expect((await call("DELETE", `/api/slots/${slot.id}`, { token: provider.token })).status).toBe(204);
     expectError(await call("DELETE", `/api/slots/${slot.id}`, { token: provider.token }), 404, "NOT_FOUND");
   });
 
   it("returns 409 SLOT_HAS_BOOKINGS for a slot with a seat taken, and the slot stays", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { provider, slot } = await world();
     await setSeatsTaken(slot.id, 1);
     expectError(
       await call("DELETE", `/api/slots/${slot.id}`, { token: provider.token }),
@@ -679,8 +658,7 @@ describe("DELETE /api/slots/:id", () => {
 
 describe("derived slot status", () => {
   it("shows a ONE_TO_ONE slot with its seat taken as FULL with seatsLeft 0", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token);
+    const { provider, slot } = await world();
     await setSeatsTaken(slot.id, 1);
     const res = await call("GET", `/api/slots/${slot.id}`, { token: provider.token });
     expect(res.body).toMatchObject({ status: "FULL", seatsTaken: 1, seatsLeft: 0, maxParticipants: 1 });
@@ -689,8 +667,7 @@ describe("derived slot status", () => {
   });
 
   it("keeps a GROUP slot with seats left OPEN and counts seatsLeft down", async () => {
-    const provider = await registerProvider();
-    const slot = await createSlot(provider.token, { sessionType: "GROUP", maxParticipants: 3 });
+    const { provider, slot } = await world({ slot: { seats: 3 } });
     await setSeatsTaken(slot.id, 2);
     const res = await call("GET", `/api/slots/${slot.id}`, { token: provider.token });
     expect(res.body).toMatchObject({ status: "OPEN", seatsTaken: 2, seatsLeft: 1 });

@@ -6,12 +6,12 @@ import {
 } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Mailer, OutgoingEmail } from "../../src/adapters/mailer";
+import type { EmailOutbox } from "../../src/db/email-outbox";
 import { buildDeps, type Deps } from "../../src/deps";
-import type { AuthUser } from "../../src/http/context";
+import type { AuthUser } from "../../src/domain/identity";
 import worker from "../../src/index";
-import { runNotifications } from "../../src/jobs/notifications";
+import { dispatchDueEmails, runNotifications } from "../../src/jobs/notifications";
 import { postMessage } from "../../src/services/conversations";
-import { dispatchDueEmails } from "../../src/services/notifications";
 import { topUpPatterns } from "../../src/services/patterns";
 import { removeExpiredUnbookedSlots } from "../../src/services/slots";
 import {
@@ -792,35 +792,21 @@ describe("cron robustness", () => {
       ),
     );
     const deps = depsAt(now);
-    const real = deps.d1;
+    const outbox = deps.records.emailOutbox;
     // The first row's claim fails at D1; the second row must still go out.
-    const flaky = new Proxy(real, {
-      get(target, prop) {
-        if (prop === "prepare") {
-          return (query: string) => {
-            const prepared = target.prepare(query);
-            if (!query.includes("SET next_attempt_at")) return prepared;
-            return new Proxy(prepared, {
-              get(p, key) {
-                if (key === "bind") {
-                  return (...values: unknown[]) => {
-                    if (values.includes(ids[0])) throw new Error("D1 hiccup");
-                    return p.bind(...values);
-                  };
-                }
-                const value = Reflect.get(p, key);
-                return typeof value === "function" ? value.bind(p) : value;
-              },
-            });
-          };
-        }
-        const value = Reflect.get(target, prop);
-        return typeof value === "function" ? value.bind(target) : value;
+    const flaky: EmailOutbox = {
+      ...outbox,
+      claim: async (row, until) => {
+        if (row.id === ids[0]) throw new Error("D1 hiccup");
+        return outbox.claim(row, until);
       },
-    });
+    };
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     const mailer = fakeMailer();
-    const report = await dispatchDueEmails({ ...deps, d1: flaky }, mailer);
+    const report = await dispatchDueEmails(
+      { ...deps, records: { ...deps.records, emailOutbox: flaky } },
+      mailer,
+    );
     expect(mailer.to(`1-${user.email}`)).toHaveLength(1);
     expect(mailer.to(`0-${user.email}`)).toHaveLength(0);
     expect(report.failed).toBeGreaterThanOrEqual(1);

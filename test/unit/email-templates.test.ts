@@ -8,7 +8,13 @@ import {
   formatMoney,
   renderEmail,
 } from "../../src/domain/email-templates";
-import { buildLessonInvite, icsDateTime, icsText, renderCalendar } from "../../src/services/calendar";
+import {
+  buildLessonInvite,
+  icsDateTime,
+  icsText,
+  lessonEvent,
+  renderCalendar,
+} from "../../src/services/lesson-calendar";
 
 const HOUR = 3_600_000;
 // Tuesday 2027-06-15 12:00 UTC = 14:00 in Berlin (CEST), 08:00 in New York (EDT), 21:00 in Tokyo.
@@ -235,17 +241,66 @@ describe("iCalendar writer", () => {
       attendee: { name: 'Ann "A" Smith', email: "ann@example.test" },
       stamp: start,
     };
-    const invite = buildLessonInvite({ lesson: calendarLesson, method: "REQUEST", ...people });
+    const viewer = { role: "student", providerName: "Plum, Prof." } as const;
+    const invite = buildLessonInvite({
+      lesson: { ...lesson, sessionId: "ses_1", cancelled: false },
+      viewer,
+      ...people,
+    });
     expect(invite).toContain("METHOD:REQUEST");
     expect(invite).toContain("STATUS:CONFIRMED");
+    expect(invite).toContain("SEQUENCE:0");
+    expect(invite).toContain("SUMMARY:Lesson with Plum\\, Prof.");
     expect(invite).toContain('ORGANIZER;CN="Lectern":mailto:lessons@lectern.test');
     expect(invite.replace(/\r\n /g, "")).toContain(
       'ATTENDEE;CN="Ann A Smith";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:ann@example.test',
     );
-    const cancel = buildLessonInvite({ lesson: calendarLesson, method: "CANCEL", ...people });
+    const cancel = buildLessonInvite({
+      lesson: { ...lesson, sessionId: "ses_1", cancelled: true },
+      viewer,
+      ...people,
+    });
     expect(cancel).toContain("METHOD:CANCEL");
     expect(cancel).toContain("STATUS:CANCELLED");
     expect(cancel).toContain("SEQUENCE:1");
     expect(cancel).toContain("UID:ses_1@lectern");
+  });
+});
+
+describe("lessonEvent", () => {
+  const base = { ...lesson, sessionId: "ses_1", cancelled: false };
+  it.each([
+    {
+      viewer: { role: "student", providerName: "Prof. Plum" } as const,
+      title: "Lesson with Prof. Plum",
+      description: "Lectern lesson with your instructor Prof. Plum.",
+    },
+    {
+      viewer: { role: "provider", studentNames: ["Ann"], group: false } as const,
+      title: "Lesson with Ann",
+      description: "Lectern lesson you teach. Students: Ann.",
+    },
+    {
+      viewer: { role: "provider", studentNames: ["Ann", "Bob", "Cy", "Dee"], group: true } as const,
+      title: "Group lesson with Ann, Bob and 2 others",
+      description: "Lectern group lesson you teach. Students: Ann, Bob, Cy, Dee.",
+    },
+    {
+      viewer: { role: "provider", studentNames: [], group: true } as const,
+      title: "Group lesson (no students booked)",
+      description: "Lectern group lesson you teach.",
+    },
+  ])("words the event for a $viewer.role as '$title'", ({ viewer, title, description }) => {
+    expect(lessonEvent(base, viewer)).toEqual({ ...base, title, description });
+  });
+
+  it("keeps the session, time and cancellation as given", () => {
+    const event = lessonEvent({ ...base, cancelled: true }, { role: "student", providerName: "P" });
+    expect(event).toMatchObject({
+      sessionId: "ses_1",
+      startsAt: start,
+      endsAt: start + HOUR,
+      cancelled: true,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expandPattern, planAgainstExisting } from "../../src/domain/patterns";
-import { DAY_MS } from "../../src/domain/slot-rules";
+import { DAY_MS } from "../../src/shared/time";
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();

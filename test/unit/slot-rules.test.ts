@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
   checkStartWithinWindow,
-  DAY_MS,
   overlaps,
-  priceForDuration,
   publicSlotStatus,
   resolveCapacity,
 } from "../../src/domain/slot-rules";
 import { isValidTimeZone } from "../../src/domain/time-zones";
+import { priceForDuration } from "../../src/shared/pricing";
+import { DAY_MS } from "../../src/shared/time";
 
 const now = Date.parse("2027-01-10T12:00:00Z");
 

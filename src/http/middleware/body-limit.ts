@@ -6,7 +6,7 @@ import type { AppEnv } from "../context";
  * Refuses request bodies over `maxBytes` with 400 VALIDATION_FAILED. With a Content-Length the
  * header decides at once. A chunked body is read to its end before answering: refusing
  * half-way leaves the rest on the connection, which then breaks the next request on it
- * (PLATFORM.md, "Chunked bodies"). Bytes past the limit are counted, not kept.
+ * (seen with workerd and wrangler 4.86). Bytes past the limit are counted, not kept.
  */
 export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const tooLarge = () =>

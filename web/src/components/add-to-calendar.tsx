@@ -1,36 +1,16 @@
-import type { Slot } from "../api/types";
-import { formatDuration, SESSION_TYPE_LABEL } from "../lib/format";
-import { downloadText, lessonIcs } from "../lib/ics";
+import type { ComponentChildren } from "preact";
+import { CALENDAR_FEED_URL } from "../api/endpoints";
 
-/** Downloads one lesson as an .ics file that any calendar app can import. */
-export function AddToCalendar({
-  slot,
-  providerName,
-  sessionId,
-}: {
-  slot: Slot;
-  providerName?: string | undefined;
-  sessionId?: string | undefined;
-}) {
-  const download = () => {
-    const title = `Lesson with ${providerName ?? "your tutor"} (Lectern)`;
-    const url = sessionId ? `${location.origin}/sessions/${sessionId}` : `${location.origin}/bookings`;
-    downloadText(
-      `lectern-lesson-${slot.id}.ics`,
-      lessonIcs({
-        uid: slot.id,
-        startsAt: slot.startsAt,
-        endsAt: slot.endsAt,
-        title,
-        description: `${SESSION_TYPE_LABEL[slot.sessionType]} lesson, ${formatDuration(slot.durationMinutes)}. Join: ${url}`,
-        url,
-      }),
-      "text/calendar",
-    );
-  };
+/**
+ * Downloads the server's iCalendar file of all the caller's lessons (GET /api/me/calendar.ics),
+ * so the browser writes no calendar data of its own. Each lesson keeps one UID in the file, in the
+ * invite emails and in later downloads, so importing it again updates events instead of
+ * duplicating them.
+ */
+export function AddToCalendar({ children = "Add to calendar (.ics)" }: { children?: ComponentChildren }) {
   return (
-    <button type="button" class="secondary" onClick={download}>
-      Add to calendar (.ics)
-    </button>
+    <a class="button secondary" href={CALENDAR_FEED_URL} download="lectern.ics">
+      {children}
+    </a>
   );
 }

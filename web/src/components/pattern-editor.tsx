@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { BOOKING_WINDOW_DAYS, MAX_GROUP_SEATS, MIN_GROUP_SEATS } from "../../../src/shared/limits";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import type { Pattern, PatternInput, PatternPreview, SessionType, Skipped, Slot } from "../api/types";
 import { formatDateTime, formatDuration, formatTime, zoneLabel } from "../lib/format";
 import { plural } from "../lib/labels";
 import { describeSkip } from "../lib/skip-reasons";
-import { BOOKING_WINDOW_DAYS, GROUP_MAX, GROUP_MIN } from "../lib/slot-rules";
 import { dateKey } from "../lib/zoned-time";
 import { DURATIONS } from "./slot-form";
 import { TimeZoneSelect } from "./time-zone-select";
@@ -57,8 +57,8 @@ export function PatternEditor({
   const seatCount = Number(seats);
   const seatsError =
     sessionType === "GROUP" &&
-    !(Number.isInteger(seatCount) && seatCount >= GROUP_MIN && seatCount <= GROUP_MAX)
-      ? `Enter ${GROUP_MIN} to ${GROUP_MAX} seats.`
+    !(Number.isInteger(seatCount) && seatCount >= MIN_GROUP_SEATS && seatCount <= MAX_GROUP_SEATS)
+      ? `Enter ${MIN_GROUP_SEATS} to ${MAX_GROUP_SEATS} seats.`
       : undefined;
   const datesError =
     startsOn && endsOn && endsOn < startsOn ? "The last day can't be before the first day." : undefined;
@@ -241,14 +241,14 @@ export function PatternEditor({
         <Field
           id="pattern-seats"
           label="Seats"
-          hint={`${GROUP_MIN} to ${GROUP_MAX} students per lesson.`}
+          hint={`${MIN_GROUP_SEATS} to ${MAX_GROUP_SEATS} students per lesson.`}
           error={seatsError ?? serverIssues.maxParticipants}
         >
           <input
             id="pattern-seats"
             type="number"
-            min={GROUP_MIN}
-            max={GROUP_MAX}
+            min={MIN_GROUP_SEATS}
+            max={MAX_GROUP_SEATS}
             value={seats}
             aria-invalid={seatsError ? true : undefined}
             aria-describedby={describedBy("pattern-seats", true, seatsError)}

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { MAX_BIO_CHARS } from "../../../src/shared/limits";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import { formatMoney, fromMinorUnits, toMinorUnits } from "../lib/format";
@@ -117,7 +118,7 @@ export function ProfileForm({ onSaved }: { onSaved?: () => void }) {
             <textarea
               id="profile-bio"
               rows={3}
-              maxLength={2000}
+              maxLength={MAX_BIO_CHARS}
               value={bio}
               aria-describedby="profile-bio-hint"
               onInput={(e) => setBio(e.currentTarget.value)}

@@ -1,12 +1,12 @@
 import { useState } from "preact/hooks";
+import { SESSION_EARLY_START_MS } from "../../../src/shared/limits";
+import { MINUTE_MS } from "../../../src/shared/time";
 import { api } from "../api/endpoints";
 import type { Session, SlotBooking } from "../api/types";
 import { formatMoney, formatTime } from "../lib/format";
 import { plural } from "../lib/labels";
 import { useNow } from "../lib/use-resource";
 import { ConfirmDialog } from "./confirm-dialog";
-
-const START_LEAD_MS = 60 * 60_000;
 
 type Action = "start" | "end" | "cancel";
 
@@ -33,7 +33,7 @@ export function SessionControls({
   const currency = paid[0]?.currency ?? bookings[0]?.currency ?? "usd";
   const total = paid.reduce((sum, booking) => sum + booking.amount, 0);
   const startsAt = Date.parse(session.startsAt);
-  const startableFrom = startsAt - START_LEAD_MS;
+  const startableFrom = startsAt - SESSION_EARLY_START_MS;
   const tooEarly = now < startableFrom;
   const over = now >= Date.parse(session.endsAt);
 
@@ -82,7 +82,7 @@ export function SessionControls({
           {over
             ? "This lesson's time is over, so it can no longer be started."
             : tooEarly
-              ? `You can start it from ${formatTime(startableFrom, zone)}, 60 minutes before it begins.`
+              ? `You can start it from ${formatTime(startableFrom, zone)}, ${SESSION_EARLY_START_MS / MINUTE_MS} minutes before it begins.`
               : "You can start it now."}
         </p>
       )}

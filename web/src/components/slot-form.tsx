@@ -1,19 +1,12 @@
 import { useMemo, useState } from "preact/hooks";
+import { BOOKING_WINDOW_DAYS, MAX_GROUP_SEATS, MIN_GROUP_SEATS } from "../../../src/shared/limits";
+import { priceForDuration } from "../../../src/shared/pricing";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import type { ProviderProfile, SessionType, Slot } from "../api/types";
 import { errorCode, explain } from "../lib/errors";
 import { formatDuration, formatMoney, zoneLabel } from "../lib/format";
-import {
-  BOOKING_WINDOW_DAYS,
-  checkSlot,
-  GROUP_MAX,
-  GROUP_MIN,
-  priceFor,
-  type RuleCheck,
-  type RuleId,
-  ruleForCode,
-} from "../lib/slot-rules";
+import { checkSlot, type RuleCheck, type RuleId, ruleForCode } from "../lib/slot-rules";
 import { useNow } from "../lib/use-resource";
 import { addDays, dateKey, timeKey, zonedToInstant } from "../lib/zoned-time";
 import { describedBy, ErrorNotice, Field } from "./ui";
@@ -79,7 +72,7 @@ export function SlotForm({
         : undefined;
   const seatsError =
     sessionType === "GROUP" && checks.find((check) => check.id === "capacity")?.ok === false
-      ? `Enter ${GROUP_MIN} to ${GROUP_MAX} seats.`
+      ? `Enter ${MIN_GROUP_SEATS} to ${MAX_GROUP_SEATS} seats.`
       : undefined;
 
   const submit = async (event: Event) => {
@@ -106,7 +99,7 @@ export function SlotForm({
     }
   };
 
-  const price = profile ? priceFor(profile.hourlyRate, duration) : undefined;
+  const price = profile ? priceForDuration(profile.hourlyRate, duration) : undefined;
   return (
     <form class="form slot-form" onSubmit={submit} aria-describedby={`${prefix}-rules-heading`}>
       <div class="slot-form-grid">
@@ -168,21 +161,21 @@ export function SlotForm({
                 checked={sessionType === "GROUP"}
                 onChange={() => setSessionType("GROUP")}
               />
-              Group ({GROUP_MIN}–{GROUP_MAX} students)
+              Group ({MIN_GROUP_SEATS}–{MAX_GROUP_SEATS} students)
             </label>
           </fieldset>
           {sessionType === "GROUP" && (
             <Field
               id={`${prefix}-seats`}
               label="Seats"
-              hint={`${GROUP_MIN} to ${GROUP_MAX} students.`}
+              hint={`${MIN_GROUP_SEATS} to ${MAX_GROUP_SEATS} students.`}
               error={seatsError}
             >
               <input
                 id={`${prefix}-seats`}
                 type="number"
-                min={GROUP_MIN}
-                max={GROUP_MAX}
+                min={MIN_GROUP_SEATS}
+                max={MAX_GROUP_SEATS}
                 required
                 value={seats}
                 aria-invalid={seatsError ? true : undefined}

@@ -1,3 +1,5 @@
+import { BOOKING_WINDOW_DAYS, MAX_UNPAID_HOLDS, SESSION_EARLY_START_MS } from "../../../src/shared/limits";
+import { MINUTE_MS } from "../../../src/shared/time";
 import { ApiError } from "../api/http";
 
 /** Plain-language explanations for the API's error codes; the server's sentence is the fallback. */
@@ -9,21 +11,20 @@ const EXPLANATIONS: Record<string, string> = {
   INVALID_CREDENTIALS: "The email or password is wrong.",
   SLOT_IN_PAST:
     "That start time has already passed. Choose a time later than now (times are in your time zone).",
-  SLOT_BEYOND_WINDOW: "Slots can be published at most 28 days ahead. Choose an earlier date.",
+  SLOT_BEYOND_WINDOW: `Slots can be published at most ${BOOKING_WINDOW_DAYS} days ahead. Choose an earlier date.`,
   SLOT_OVERLAP:
     "This time overlaps another of your slots. Your slots can't overlap: start after the other one ends, or make this one shorter.",
   SLOT_HAS_BOOKINGS:
     "Someone has booked this slot, so it can no longer be changed or deleted. To call the lesson off, cancel its session: everyone who paid is refunded.",
   SLOT_FULL: "Every seat in this slot has just been taken. Please pick another time.",
   ALREADY_BOOKED: "You already hold or have a seat in this slot. You'll find it under My bookings.",
-  TOO_MANY_HOLDS: "You already have 3 unpaid bookings: pay for or cancel one first.",
+  TOO_MANY_HOLDS: `You already have ${MAX_UNPAID_HOLDS} unpaid bookings: pay for or cancel one first.`,
   SLOT_NOT_BOOKABLE: "This slot can't be booked any more: it was cancelled, has started, or is over.",
   BOOKING_NOT_ACTIVE: "This booking is already cancelled or expired.",
   SESSION_NOT_STARTED: "The instructor hasn't started the session yet. This page updates as soon as they do.",
   SESSION_ALREADY_STARTED: "The session has already started, so this can't be done any more.",
   SESSION_ENDED: "This session is over.",
-  SESSION_TOO_EARLY:
-    "A session can be started from 60 minutes before its start time. Please come back later.",
+  SESSION_TOO_EARLY: `A session can be started from ${SESSION_EARLY_START_MS / MINUTE_MS} minutes before its start time. Please come back later.`,
   PAYMENT_PROVIDER_ERROR:
     "The payment service didn't answer. Nothing was charged; please try again in a moment.",
   FORBIDDEN: "You don't have access to this.",

@@ -1,9 +1,8 @@
+import { BOOKING_WINDOW_DAYS } from "../../../src/shared/limits";
+import { DAY_MS } from "../../../src/shared/time";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import type { ProviderProfile, Slot } from "../api/types";
-import { BOOKING_WINDOW_DAYS } from "./slot-rules";
-
-const DAY_MS = 86_400_000;
 
 /** The teacher's profile, or null before they have set a rate. */
 export async function loadOwnProfile(): Promise<ProviderProfile | null> {

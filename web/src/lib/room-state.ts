@@ -1,4 +1,5 @@
-import type { ServerMessage, SessionEvent, SlotLiveStatus } from "../../../src/shared/protocol";
+import type { ServerMessage, SessionEvent } from "../../../src/shared/protocol";
+import type { SlotStatus } from "../api/types";
 
 /** The live room's state as pure data and a reducer over server frames (no DOM, unit-tested). */
 
@@ -14,7 +15,7 @@ export interface ChatLine {
 
 export type RoomEvent =
   | (SessionEvent & { receivedAt: number })
-  | { type: "slot"; seatsLeft: number; status: SlotLiveStatus; receivedAt: number };
+  | { type: "slot"; seatsLeft: number; status: SlotStatus; receivedAt: number };
 
 export interface RoomState {
   status: RoomStatus;
@@ -22,7 +23,7 @@ export interface RoomState {
   retryAt?: number;
   chat: ChatLine[];
   online: string[];
-  seats?: { seatsLeft: number; status: SlotLiveStatus };
+  seats?: { seatsLeft: number; status: SlotStatus };
   /** Session events and seat changes heard since the page opened, oldest first. */
   events: RoomEvent[];
   /** The last error frame from the room (e.g. a chat message it refused). */

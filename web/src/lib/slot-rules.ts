@@ -1,14 +1,19 @@
+import {
+  BOOKING_WINDOW_DAYS,
+  BOOKING_WINDOW_MS,
+  MAX_GROUP_SEATS,
+  MAX_SLOT_MINUTES,
+  MIN_GROUP_SEATS,
+  MIN_SLOT_MINUTES,
+} from "../../../src/shared/limits";
+import { MINUTE_MS } from "../../../src/shared/time";
 import type { SessionType, Slot } from "../api/types";
 import { formatDateTime, formatRange } from "./format";
 
-/** The server's rules for a slot (API.md "Slots"), checked in the browser so the form can explain them. */
-export const BOOKING_WINDOW_DAYS = 28;
-export const MIN_DURATION = 15;
-export const MAX_DURATION = 480;
-export const GROUP_MIN = 2;
-export const GROUP_MAX = 20;
-const MINUTE_MS = 60_000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
+/**
+ * The server's rules for a slot (API.md "Slots"), checked in the browser so the form can explain
+ * them. The numbers come from src/shared/limits.ts, the same module the server checks with.
+ */
 
 export type RuleId = "future" | "window" | "overlap" | "capacity" | "duration";
 
@@ -32,7 +37,7 @@ export interface SlotDraft {
 /** Checks a draft against the rules; `others` are the provider's slots (the edited one excluded). */
 export function checkSlot(draft: SlotDraft, others: Slot[], now: number, zone: string): RuleCheck[] {
   const { startsAt, durationMinutes, sessionType, maxParticipants } = draft;
-  const windowEnd = now + BOOKING_WINDOW_DAYS * DAY_MS;
+  const windowEnd = now + BOOKING_WINDOW_MS;
   const endsAt = startsAt === undefined ? undefined : startsAt + durationMinutes * MINUTE_MS;
   const clash =
     startsAt === undefined || endsAt === undefined
@@ -44,11 +49,15 @@ export function checkSlot(draft: SlotDraft, others: Slot[], now: number, zone: s
             Date.parse(slot.endsAt) > startsAt,
         );
   const durationOk =
-    Number.isInteger(durationMinutes) && durationMinutes >= MIN_DURATION && durationMinutes <= MAX_DURATION;
+    Number.isInteger(durationMinutes) &&
+    durationMinutes >= MIN_SLOT_MINUTES &&
+    durationMinutes <= MAX_SLOT_MINUTES;
   const capacityOk =
     sessionType === "ONE_TO_ONE"
       ? true
-      : Number.isInteger(maxParticipants) && maxParticipants >= GROUP_MIN && maxParticipants <= GROUP_MAX;
+      : Number.isInteger(maxParticipants) &&
+        maxParticipants >= MIN_GROUP_SEATS &&
+        maxParticipants <= MAX_GROUP_SEATS;
   return [
     {
       id: "future",
@@ -72,18 +81,18 @@ export function checkSlot(draft: SlotDraft, others: Slot[], now: number, zone: s
     },
     {
       id: "duration",
-      rule: `It lasts ${MIN_DURATION} minutes to ${MAX_DURATION / 60} hours.`,
+      rule: `It lasts ${MIN_SLOT_MINUTES} minutes to ${MAX_SLOT_MINUTES / 60} hours.`,
       ok: durationOk,
-      problem: `Choose a length between ${MIN_DURATION} and ${MAX_DURATION} minutes.`,
+      problem: `Choose a length between ${MIN_SLOT_MINUTES} and ${MAX_SLOT_MINUTES} minutes.`,
     },
     {
       id: "capacity",
       rule:
         sessionType === "ONE_TO_ONE"
           ? "One-to-one lessons have exactly one student."
-          : `Group lessons have ${GROUP_MIN} to ${GROUP_MAX} seats.`,
+          : `Group lessons have ${MIN_GROUP_SEATS} to ${MAX_GROUP_SEATS} seats.`,
       ok: capacityOk,
-      problem: `A group needs ${GROUP_MIN} to ${GROUP_MAX} seats.`,
+      problem: `A group needs ${MIN_GROUP_SEATS} to ${MAX_GROUP_SEATS} seats.`,
     },
   ];
 }
@@ -100,9 +109,4 @@ export function ruleForCode(code: string | undefined): RuleId | undefined {
     default:
       return undefined;
   }
-}
-
-/** round(hourlyRate × minutes / 60), as the server prices slots. */
-export function priceFor(hourlyRate: number, minutes: number): number {
-  return Math.round((hourlyRate * minutes) / 60);
 }

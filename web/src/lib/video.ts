@@ -11,16 +11,6 @@ export const JOIN_TIMEOUT_MS = 8000;
 export const UNREACHABLE_MESSAGE =
   "Video could not connect (Agora unreachable). Chat and the session still work.";
 
-/** The Agora uid the server derives from a user id (FNV-1a, as src/adapters/agora-video.ts). */
-export function agoraUid(userId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < userId.length; i++) {
-    hash ^= userId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash === 0 ? 1 : hash;
-}
-
 export class VideoTimeoutError extends Error {
   constructor() {
     super(UNREACHABLE_MESSAGE);

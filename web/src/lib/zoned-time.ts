@@ -3,6 +3,7 @@
  * says what a zone's clock shows at an instant, and the inverse is found by trying the zone's
  * offsets around the wanted time. Dates are "YYYY-MM-DD" keys, times "HH:mm", instants epoch ms.
  */
+import { DAY_MS } from "../../../src/shared/time";
 
 export interface WallClock {
   year: number;
@@ -13,8 +14,6 @@ export interface WallClock {
   second: number;
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 const partsFormatters = new Map<string, Intl.DateTimeFormat>();
 
 function partsFormatter(zone: string): Intl.DateTimeFormat {

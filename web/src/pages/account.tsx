@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { MAX_NAME_CHARS } from "../../../src/shared/limits";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import { ProfileForm } from "../components/profile-form";
@@ -43,7 +44,7 @@ export function Account() {
             <input
               id="account-name"
               required
-              maxLength={100}
+              maxLength={MAX_NAME_CHARS}
               value={name}
               aria-describedby={describedBy("account-name", false, issues.name)}
               onInput={(e) => setName(e.currentTarget.value)}

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, CALENDAR_FEED_URL } from "../api/endpoints";
+import { api } from "../api/endpoints";
 import type { Booking, ProviderSummary, Slot } from "../api/types";
 import { AddToCalendar } from "../components/add-to-calendar";
 import { ConfirmDialog } from "../components/confirm-dialog";
@@ -71,11 +71,7 @@ export function Bookings() {
     <Page
       title={isStudent ? "My bookings" : "Bookings on your slots"}
       intro={`Times in ${zoneLabel(zone)}.`}
-      actions={
-        <a class="button secondary" href={CALENDAR_FEED_URL} download="lectern.ics">
-          Download all lessons (.ics)
-        </a>
-      }
+      actions={<AddToCalendar>Download all lessons (.ics)</AddToCalendar>}
     >
       <Async resource={data} label="Loading bookings…">
         {({ rows, providers, students }) => {
@@ -277,9 +273,6 @@ function BookingItem({
           <a class="button secondary" href={`/teach/slots/${slot.id}`}>
             Open the slot<span class="sr-only"> {when}</span>
           </a>
-        )}
-        {booking.status === "CONFIRMED" && slot && (
-          <AddToCalendar slot={slot} providerName={provider?.name} sessionId={booking.sessionId} />
         )}
         {canCancel && (
           <button type="button" class="danger" onClick={() => onCancel(row)}>

@@ -90,7 +90,7 @@ export function Checkout() {
                     <a class="button secondary" href="/bookings">
                       My bookings
                     </a>
-                    <AddToCalendar slot={slot} providerName={provider?.name} />
+                    <AddToCalendar />
                   </div>
                 </section>
               ) : current.status !== "PENDING_PAYMENT" ? (

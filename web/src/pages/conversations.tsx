@@ -1,4 +1,5 @@
 import { useRoute } from "preact-iso";
+import { MAX_CONVERSATION_TEXT } from "../../../src/shared/limits";
 import { api } from "../api/endpoints";
 import type { Conversation } from "../api/types";
 import { ChatPanel } from "../components/chat-panel";
@@ -6,8 +7,6 @@ import { Async, Empty, Page } from "../components/ui";
 import { useUser } from "../lib/auth";
 import { formatDateTime } from "../lib/format";
 import { usePolling, useResource } from "../lib/use-resource";
-
-const MAX_MESSAGE = 4000;
 
 function other(conversation: Conversation, meId: string) {
   return conversation.members?.find((member) => member.id !== meId);
@@ -96,7 +95,7 @@ function Thread({ id, partnerName, onSent }: { id: string; partnerName: string; 
             }))}
             meId={user.id}
             zone={user.timezone}
-            maxLength={MAX_MESSAGE}
+            maxLength={MAX_CONVERSATION_TEXT}
             onSend={async (text) => {
               const sent = await api.sendMessage(id, text);
               messages.mutate((current) => [...(current ?? []), sent]);

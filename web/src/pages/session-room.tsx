@@ -1,5 +1,8 @@
 import { useMemo, useRef } from "preact/hooks";
 import { useRoute } from "preact-iso";
+import { agoraUid } from "../../../src/shared/agora-uid";
+import { MAX_CHAT_TEXT, SESSION_EARLY_START_MS } from "../../../src/shared/limits";
+import { MINUTE_MS } from "../../../src/shared/time";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import type { Session, SlotBooking } from "../api/types";
@@ -13,10 +16,8 @@ import { useUser } from "../lib/auth";
 import { loadProviders, loadSlot } from "../lib/directory";
 import { formatMoney, formatRange, formatTime, zoneLabel } from "../lib/format";
 import { SESSION_STATUS } from "../lib/labels";
-import { MAX_CHAT_TEXT } from "../lib/protocol-limits";
 import { type RoomEvent, useRoom } from "../lib/room";
 import { useResource } from "../lib/use-resource";
-import { agoraUid } from "../lib/video";
 
 async function loadRoom(id: string, isProvider: boolean) {
   const session = await api.session(id);
@@ -197,7 +198,7 @@ export function SessionRoom() {
 function sessionSentence(session: Session, zone: string): string {
   switch (session.status) {
     case "SCHEDULED":
-      return `Starts at ${formatTime(session.startsAt, zone)}. The instructor can open it from 60 minutes before.`;
+      return `Starts at ${formatTime(session.startsAt, zone)}. The instructor can open it from ${SESSION_EARLY_START_MS / MINUTE_MS} minutes before.`;
     case "IN_PROGRESS":
       return `Live since ${formatTime(session.startedAt ?? session.startsAt, zone)}. Join the video below.`;
     case "COMPLETED":

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
+import { MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS } from "../../../src/shared/limits";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import type { Role } from "../api/types";
@@ -24,7 +25,8 @@ export function SignUp() {
     event.preventDefault();
     const local: Record<string, string> = {};
     if (!name.trim()) local.name = "Please enter your name.";
-    if (password.length < 10) local.password = "Use at least 10 characters.";
+    if (password.length < MIN_PASSWORD_CHARS)
+      local.password = `Use at least ${MIN_PASSWORD_CHARS} characters.`;
     setFields(local);
     if (Object.keys(local).length > 0) return;
     setBusy(true);
@@ -49,7 +51,7 @@ export function SignUp() {
             id="signup-name"
             autocomplete="name"
             required
-            maxLength={100}
+            maxLength={MAX_NAME_CHARS}
             value={name}
             aria-invalid={fields.name ? true : undefined}
             aria-describedby={describedBy("signup-name", false, fields.name)}
@@ -68,14 +70,19 @@ export function SignUp() {
             onInput={(e) => setEmail(e.currentTarget.value)}
           />
         </Field>
-        <Field id="signup-password" label="Password" hint="At least 10 characters." error={fields.password}>
+        <Field
+          id="signup-password"
+          label="Password"
+          hint={`At least ${MIN_PASSWORD_CHARS} characters.`}
+          error={fields.password}
+        >
           <input
             id="signup-password"
             type="password"
             autocomplete="new-password"
             required
-            minLength={10}
-            maxLength={200}
+            minLength={MIN_PASSWORD_CHARS}
+            maxLength={MAX_PASSWORD_CHARS}
             value={password}
             aria-invalid={fields.password ? true : undefined}
             aria-describedby={describedBy("signup-password", true, fields.password)}

@@ -1,5 +1,7 @@
 import { useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
+import { BOOKING_WINDOW_DAYS } from "../../../src/shared/limits";
+import { DAY_MS } from "../../../src/shared/time";
 import { api } from "../api/endpoints";
 import type { Slot } from "../api/types";
 import { Async, Badge, Empty, ErrorNotice, Page } from "../components/ui";
@@ -15,14 +17,12 @@ import {
   zoneLabel,
 } from "../lib/format";
 import { savePayment } from "../lib/payment-store";
-import { BOOKING_WINDOW_DAYS } from "../lib/slot-rules";
 import { usePolling, useResource } from "../lib/use-resource";
 import { dateKey } from "../lib/zoned-time";
 
-const DAY_MS = 86_400_000;
 const REFRESH_MS = 10_000;
 
-/** A tutor's bookable slots for the next 28 days, grouped by day in the student's zone. */
+/** A tutor's bookable slots for the next BOOKING_WINDOW_DAYS (28) days, grouped by day in the student's zone. */
 export function TutorSlots() {
   const user = useUser();
   const { params } = useRoute();

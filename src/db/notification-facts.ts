@@ -1,0 +1,328 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { NotificationKind } from "../domain/email-templates";
+import { DAY_MS, HOUR_MS } from "../shared/time";
+import { statement } from "./statements";
+
+/**
+ * All the SQL of notifications. Fact scans find what happened (a confirmed booking, a refund, a
+ * cancelled session, a lesson about to start) and still lacks an outbox row for some recipient,
+ * by the same dedupe key `dedupeKey()` writes; the outbox half queues, claims and settles rows
+ * and lists a user's mailbox.
+ */
+
+/** Facts older than this are not looked at any more (a missed week of cron is a bigger problem). */
+export const SCAN_WINDOW_MS = 7 * DAY_MS;
+/** Bookings are made at most 28 days ahead, so a refund within the scan window belongs to a booking this young. */
+const REFUND_BOOKING_AGE_MS = 28 * DAY_MS + SCAN_WINDOW_MS;
+/** Facts per scan and run; the next run (every 5 minutes) picks up the rest. */
+export const SCAN_LIMIT = 50;
+
+/** Someone an email goes to. */
+export interface Person {
+  id: string;
+  email: string;
+  name: string;
+  /** IANA zone. */
+  timezone: string;
+}
+
+/** A lesson's time and session; `group` words the provider's calendar title. */
+export interface LessonFact {
+  sessionId: string;
+  startsAt: number;
+  endsAt: number;
+  group: boolean;
+}
+
+export interface ConfirmedBookingFact extends LessonFact {
+  bookingId: string;
+  amount: number;
+  currency: string;
+  student: Person;
+  provider: Person;
+}
+
+export interface RefundFact {
+  bookingId: string;
+  /** Null for a booking that never got its session. */
+  sessionId: string | null;
+  startsAt: number;
+  endsAt: number;
+  paymentStatus: string;
+  /** What went back (REFUNDED, PARTIALLY_REFUNDED) or is going back (REFUND_PENDING), minor units. */
+  refundAmount: number;
+  currency: string;
+  student: Person;
+  providerName: string;
+}
+
+export interface RefundFailedFact {
+  refundId: string;
+  startsAt: number;
+  endsAt: number;
+  amount: number;
+  currency: string;
+  student: Person;
+  provider: Person;
+}
+
+export interface SessionFact extends LessonFact {
+  provider: Person;
+  /** The participants the scan's filter selects (confirmed seats), in booking order. */
+  participants: Person[];
+}
+
+/** The D1 half of the scans: each returns at most SCAN_LIMIT facts with a recipient still unqueued. */
+export interface NotificationFacts {
+  confirmedBookings(now: number): Promise<ConfirmedBookingFact[]>;
+  /** Cancelled bookings whose captured money is going back or went back. */
+  refunds(now: number): Promise<RefundFact[]>;
+  /** Failed refunds while the payment still stands at REFUND_FAILED. */
+  failedRefunds(now: number): Promise<RefundFailedFact[]>;
+  /** Sessions the instructor cancelled, with the seats still confirmed at that moment. */
+  cancelledSessions(now: number): Promise<SessionFact[]>;
+  /** Scheduled sessions starting within 24 h, with their confirmed seats. */
+  dueReminders(now: number): Promise<SessionFact[]>;
+}
+
+const personColumns = (alias: string, prefix: string) =>
+  sql.raw(
+    `${alias}.id AS ${prefix}Id, ${alias}.email AS ${prefix}Email, ${alias}.name AS ${prefix}Name, ${alias}.timezone AS ${prefix}Timezone`,
+  );
+
+type PersonColumns<P extends string> = Record<`${P}Id` | `${P}Email` | `${P}Name` | `${P}Timezone`, string>;
+
+function person<P extends string>(row: PersonColumns<P>, prefix: P): Person {
+  return {
+    id: row[`${prefix}Id`],
+    email: row[`${prefix}Email`],
+    name: row[`${prefix}Name`],
+    timezone: row[`${prefix}Timezone`],
+  };
+}
+
+/** SQL for the dedupe key of `kind` on the given columns; must equal `dedupeKey()`. */
+function keySql(kind: NotificationKind | SQL, subjectColumn: string, userColumn: string): SQL {
+  const prefix = typeof kind === "string" ? sql`${kind}` : kind;
+  return sql`${prefix} || ':' || ${sql.raw(subjectColumn)} || ':' || ${sql.raw(userColumn)}`;
+}
+
+function notQueued(key: SQL): SQL {
+  return sql`NOT EXISTS (SELECT 1 FROM email_outbox o WHERE o.dedupe_key = ${key})`;
+}
+
+/**
+ * Over `sp` (a participant) and `ts` (its session): the seat was still confirmed when the
+ * instructor cancelled. The cancel stamps ts.ended_at and then withdraws the seats, so a seat the
+ * cancel withdrew has its booking changed at or after ended_at, while a student who had cancelled
+ * earlier has a booking frozen (CANCELLED) before it. Without ended_at nobody can tell: all count.
+ */
+const seatedWhenCancelled = sql`(sp.status = 'CONFIRMED' OR ts.ended_at IS NULL
+  OR EXISTS (SELECT 1 FROM bookings sb WHERE sb.id = sp.booking_id AND sb.updated_at >= ts.ended_at))`;
+
+type SessionFactRow = PersonColumns<"provider"> & {
+  sessionId: string;
+  startsAt: number;
+  endsAt: number;
+  isGroup: number;
+};
+
+export function createNotificationFacts(d1: D1Database): NotificationFacts {
+  /**
+   * Sessions matching `where` (over `s` slots, `ts` sessions) where some recipient lacks `key`, with
+   * the participants that `participantFilter` (over `sp` participants, `ts`) selects as recipients:
+   * one filter for "who is missing an email" and "who gets it", so the two never disagree.
+   */
+  async function findSessionFacts(where: SQL, key: SQL, participantFilter: SQL): Promise<SessionFact[]> {
+    const { results } = await statement(
+      d1,
+      sql`
+        SELECT ts.id AS sessionId, s.starts_at AS startsAt, s.ends_at AS endsAt,
+               s.session_type = 'GROUP' AS isGroup, ${personColumns("p", "provider")}
+          FROM slots s
+          JOIN teaching_sessions ts ON ts.slot_id = s.id
+          JOIN users p ON p.id = ts.provider_id
+         WHERE ${where}
+           AND (${notQueued(keySql(key, "ts.id", "ts.provider_id"))}
+                OR EXISTS (SELECT 1 FROM session_participants sp
+                            WHERE sp.session_id = ts.id AND ${participantFilter}
+                              AND ${notQueued(keySql(key, "ts.id", "sp.user_id"))}))
+         ORDER BY s.starts_at
+         LIMIT ${SCAN_LIMIT}`,
+    ).all<SessionFactRow>();
+    const participants = await loadRecipients(
+      results.map((r) => r.sessionId),
+      participantFilter,
+    );
+    return results.map((row) => ({
+      sessionId: row.sessionId,
+      startsAt: row.startsAt,
+      endsAt: row.endsAt,
+      group: row.isGroup === 1,
+      provider: person(row, "provider"),
+      participants: participants.get(row.sessionId) ?? [],
+    }));
+  }
+
+  /** The participants of these sessions (at most SCAN_LIMIT ids, one query) that `filter` selects. */
+  async function loadRecipients(sessionIds: string[], filter: SQL): Promise<Map<string, Person[]>> {
+    const bySession = new Map<string, Person[]>();
+    if (sessionIds.length === 0) return bySession;
+    const ids = sql.join(
+      sessionIds.map((id) => sql`${id}`),
+      sql`, `,
+    );
+    const { results } = await statement(
+      d1,
+      sql`
+        SELECT sp.session_id AS sessionId, ${personColumns("u", "user")}
+          FROM session_participants sp
+          JOIN teaching_sessions ts ON ts.id = sp.session_id
+          JOIN users u ON u.id = sp.user_id
+         WHERE sp.session_id IN (${ids}) AND ${filter}
+         ORDER BY sp.joined_at, u.name`,
+    ).all<PersonColumns<"user"> & { sessionId: string }>();
+    for (const row of results) {
+      const list = bySession.get(row.sessionId) ?? [];
+      list.push(person(row, "user"));
+      bySession.set(row.sessionId, list);
+    }
+    return bySession;
+  }
+
+  return {
+    async confirmedBookings(now) {
+      const { results } = await statement(
+        d1,
+        sql`
+          SELECT b.id AS bookingId, COALESCE(b.session_id, b.id) AS sessionId, b.amount AS amount,
+                 b.currency AS currency, s.starts_at AS startsAt, s.ends_at AS endsAt,
+                 s.session_type = 'GROUP' AS isGroup,
+                 ${personColumns("st", "student")}, ${personColumns("p", "provider")}
+            FROM bookings b
+            JOIN slots s ON s.id = b.slot_id
+            JOIN users st ON st.id = b.student_id
+            JOIN users p ON p.id = s.provider_id
+           WHERE b.status = 'CONFIRMED'
+             -- A booking is confirmed within minutes of its hold, so this bounds the scan by the
+             -- (status, hold_expires_at) index to bookings of the last week.
+             AND b.hold_expires_at >= ${now - SCAN_WINDOW_MS}
+             AND s.ends_at > ${now}
+             AND (${notQueued(keySql("booking-confirmed", "b.id", "b.student_id"))}
+                  OR ${notQueued(keySql("booking-new", "b.id", "p.id"))})
+           ORDER BY b.hold_expires_at
+           LIMIT ${SCAN_LIMIT}`,
+      ).all<
+        PersonColumns<"student"> &
+          PersonColumns<"provider"> &
+          Omit<ConfirmedBookingFact, "student" | "provider" | "group"> & { isGroup: number }
+      >();
+      return results.map(({ isGroup, ...row }) => ({
+        bookingId: row.bookingId,
+        sessionId: row.sessionId,
+        startsAt: row.startsAt,
+        endsAt: row.endsAt,
+        group: isGroup === 1,
+        amount: row.amount,
+        currency: row.currency,
+        student: person(row, "student"),
+        provider: person(row, "provider"),
+      }));
+    },
+
+    async refunds(now) {
+      // The amount: what Stripe gave back (REFUNDED, PARTIALLY_REFUNDED) or is giving back
+      // (REFUND_PENDING: the pending refunds, or everything captured not yet refunded before the
+      // refund exists). Only money that was captured: a released authorization never moved any.
+      const { results } = await statement(
+        d1,
+        sql`
+          SELECT b.id AS bookingId, b.session_id AS sessionId, pay.status AS paymentStatus,
+                 pay.currency AS currency,
+                 CASE WHEN pay.status != 'REFUND_PENDING' THEN pay.refunded_amount
+                      WHEN pay.refund_pending_amount > 0 THEN pay.refund_pending_amount
+                      ELSE pay.amount_captured - pay.refunded_amount END AS refundAmount,
+                 s.starts_at AS startsAt, s.ends_at AS endsAt,
+                 ${personColumns("st", "student")}, p.name AS providerName
+            FROM bookings b
+            JOIN payments pay ON pay.booking_id = b.id
+            JOIN slots s ON s.id = b.slot_id
+            JOIN users st ON st.id = b.student_id
+            JOIN users p ON p.id = s.provider_id
+           WHERE b.status IN ('CANCELLED', 'EXPIRED')
+             AND b.hold_expires_at >= ${now - REFUND_BOOKING_AGE_MS}
+             AND pay.status IN ('REFUND_PENDING', 'PARTIALLY_REFUNDED', 'REFUNDED')
+             AND pay.amount_captured > 0
+             AND pay.updated_at >= ${now - SCAN_WINDOW_MS}
+             AND ${notQueued(keySql("booking-refund", "b.id", "b.student_id"))}
+           ORDER BY pay.updated_at
+           LIMIT ${SCAN_LIMIT}`,
+      ).all<PersonColumns<"student"> & Omit<RefundFact, "student">>();
+      return results.map((row) => ({
+        bookingId: row.bookingId,
+        sessionId: row.sessionId,
+        startsAt: row.startsAt,
+        endsAt: row.endsAt,
+        paymentStatus: row.paymentStatus,
+        refundAmount: row.refundAmount,
+        currency: row.currency,
+        student: person(row, "student"),
+        providerName: row.providerName,
+      }));
+    },
+
+    async failedRefunds(now) {
+      const { results } = await statement(
+        d1,
+        sql`
+          SELECT r.id AS refundId, r.amount AS amount, r.currency AS currency,
+                 s.starts_at AS startsAt, s.ends_at AS endsAt,
+                 ${personColumns("st", "student")}, ${personColumns("p", "provider")}
+            FROM refunds r
+            JOIN payments pay ON pay.payment_intent_id = r.payment_intent_id
+            LEFT JOIN bookings b ON b.id = pay.booking_id
+            JOIN slots s ON s.id = COALESCE(pay.slot_id, b.slot_id)
+            JOIN users st ON st.id = COALESCE(pay.student_id, b.student_id)
+            JOIN users p ON p.id = s.provider_id
+           WHERE r.status = 'failed'
+             AND pay.status = 'REFUND_FAILED'
+             AND r.updated_at >= ${now - SCAN_WINDOW_MS}
+             AND (${notQueued(keySql("refund-failed", "r.id", "st.id"))}
+                  OR ${notQueued(keySql("refund-failed", "r.id", "p.id"))})
+           ORDER BY r.updated_at
+           LIMIT ${SCAN_LIMIT}`,
+      ).all<
+        PersonColumns<"student"> & PersonColumns<"provider"> & Omit<RefundFailedFact, "student" | "provider">
+      >();
+      return results.map((row) => ({
+        refundId: row.refundId,
+        startsAt: row.startsAt,
+        endsAt: row.endsAt,
+        amount: row.amount,
+        currency: row.currency,
+        student: person(row, "student"),
+        provider: person(row, "provider"),
+      }));
+    },
+
+    cancelledSessions(now) {
+      return findSessionFacts(
+        // Only lessons not long past are worth telling about; the slots_start index bounds the scan.
+        sql`s.starts_at >= ${now - DAY_MS} AND ts.status = 'CANCELLED'`,
+        sql`${"session-cancelled"}`,
+        seatedWhenCancelled,
+      );
+    },
+
+    dueReminders(now) {
+      return findSessionFacts(
+        sql`s.starts_at > ${now} AND s.starts_at <= ${now + DAY_MS}
+            AND ts.status = 'SCHEDULED' AND s.status != 'CANCELLED'
+            AND EXISTS (SELECT 1 FROM session_participants c WHERE c.session_id = ts.id AND c.status = 'CONFIRMED')`,
+        // Same rule as dueReminder(): the 1 h reminder from start−1h on.
+        sql`CASE WHEN s.starts_at - ${now} <= ${HOUR_MS} THEN 'reminder-1h' ELSE 'reminder-24h' END`,
+        sql`sp.status = 'CONFIRMED'`,
+      );
+    },
+  };
+}

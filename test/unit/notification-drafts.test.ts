@@ -1,0 +1,229 @@
+import { describe, expect, it } from "vitest";
+import type { Person, SessionFact } from "../../src/db/notification-facts";
+import {
+  type DraftContext,
+  draftBookingConfirmed,
+  draftRefund,
+  draftRefundFailed,
+  draftReminders,
+  draftSessionCancelled,
+  senderAddress,
+} from "../../src/jobs/notifications/drafts";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+// Tuesday 2027-06-15 12:00 UTC; the run happens 30 hours before.
+const start = Date.parse("2027-06-15T12:00:00Z");
+const now = start - 30 * HOUR;
+const ctx: DraftContext = {
+  now,
+  appUrl: "https://lectern.test",
+  organizer: { name: "Lectern", email: "lessons@lectern.test" },
+};
+
+const plum: Person = {
+  id: "usr_p",
+  email: "plum@example.test",
+  name: "Prof. Plum",
+  timezone: "Europe/Berlin",
+};
+const ann: Person = { id: "usr_a", email: "ann@example.test", name: "Ann", timezone: "America/New_York" };
+const bob: Person = { id: "usr_b", email: "bob@example.test", name: "Bob", timezone: "Asia/Tokyo" };
+
+const time = { startsAt: start, endsAt: start + HOUR };
+const unfold = (ics: string | null) => (ics ?? "").replace(/\r\n /g, "");
+
+function session(overrides: Partial<SessionFact> = {}): SessionFact {
+  return { sessionId: "ses_1", ...time, group: true, provider: plum, participants: [ann, bob], ...overrides };
+}
+
+describe("draftBookingConfirmed", () => {
+  const fact = {
+    bookingId: "bkg_1",
+    sessionId: "ses_1",
+    ...time,
+    group: false,
+    amount: 4500,
+    currency: "usd",
+    student: ann,
+    provider: plum,
+  };
+
+  it("drafts booking-confirmed for the student and booking-new for the provider, keyed by booking", () => {
+    const drafts = draftBookingConfirmed(fact, ctx);
+    expect(drafts.map((d) => [d.kind, d.key, d.userId, d.to])).toEqual([
+      ["booking-confirmed", "booking-confirmed:bkg_1:usr_a", "usr_a", "ann@example.test"],
+      ["booking-new", "booking-new:bkg_1:usr_p", "usr_p", "plum@example.test"],
+    ]);
+    expect(drafts[0]?.email.text).toContain("Paid: $45.00");
+    expect(drafts[0]?.email.text).toContain("(America/New_York)");
+    expect(drafts[0]?.email.text).toContain("https://lectern.test");
+    expect(drafts[1]?.email.subject).toMatch(/^New booking: Ann on /);
+  });
+
+  it("attaches a REQUEST invite naming the other side, stamped with the run's now", () => {
+    const [toStudent, toProvider] = draftBookingConfirmed(fact, ctx).map((d) => unfold(d.ics));
+    for (const ics of [toStudent, toProvider]) {
+      expect(ics).toContain("METHOD:REQUEST");
+      expect(ics).toContain("UID:ses_1@lectern");
+      expect(ics).toContain("STATUS:CONFIRMED");
+      expect(ics).toContain("DTSTAMP:20270614T060000Z");
+    }
+    expect(toStudent).toContain("SUMMARY:Lesson with Prof. Plum");
+    expect(toStudent).toContain("mailto:ann@example.test");
+    expect(toProvider).toContain("SUMMARY:Lesson with Ann");
+    expect(toProvider).toContain("mailto:plum@example.test");
+  });
+
+  it("titles a group lesson's provider invite as the calendar feed does", () => {
+    const [, toProvider] = draftBookingConfirmed({ ...fact, group: true }, ctx);
+    expect(toProvider?.ics).toContain("SUMMARY:Group lesson with Ann");
+  });
+
+  it("throws for a currency Intl does not know, so the scan can count the row and go on", () => {
+    expect(() => draftBookingConfirmed({ ...fact, currency: "not-a-currency" }, ctx)).toThrow();
+  });
+});
+
+describe("draftRefund", () => {
+  const fact = {
+    bookingId: "bkg_1",
+    sessionId: "ses_1",
+    ...time,
+    paymentStatus: "REFUNDED",
+    refundAmount: 4500,
+    currency: "usd",
+    student: ann,
+    providerName: "Prof. Plum",
+  };
+
+  it.each([
+    { paymentStatus: "REFUNDED", refundAmount: 4500, subject: "Refunded: $45.00 for your lesson" },
+    { paymentStatus: "PARTIALLY_REFUNDED", refundAmount: 2250, subject: "Refunded: $22.50 for your lesson" },
+    { paymentStatus: "REFUND_PENDING", refundAmount: 3500, subject: "Refund on its way: $35.00" },
+  ])("tells the student '$subject' for $paymentStatus", ({ paymentStatus, refundAmount, subject }) => {
+    const drafts = draftRefund({ ...fact, paymentStatus, refundAmount }, ctx);
+    expect(drafts.map((d) => [d.kind, d.key, d.email.subject])).toEqual([
+      ["booking-refund", "booking-refund:bkg_1:usr_a", subject],
+    ]);
+  });
+
+  it.each([0, -100])("drafts nothing when the refund amount is %i", (refundAmount) => {
+    expect(draftRefund({ ...fact, refundAmount }, ctx)).toEqual([]);
+  });
+
+  it("attaches the lesson's cancellation (same UID) and none for a booking without a session", () => {
+    const ics = draftRefund(fact, ctx)[0]?.ics ?? "";
+    expect(ics).toContain("METHOD:CANCEL");
+    expect(ics).toContain("STATUS:CANCELLED");
+    expect(ics).toContain("SEQUENCE:1");
+    expect(ics).toContain("UID:ses_1@lectern");
+    expect(ics).toContain("SUMMARY:Lesson with Prof. Plum");
+    expect(draftRefund({ ...fact, sessionId: null }, ctx)[0]?.ics).toBeNull();
+  });
+});
+
+describe("draftRefundFailed", () => {
+  it("tells the student and the provider once each, keyed by refund, naming the other side", () => {
+    const drafts = draftRefundFailed(
+      { refundId: "re_1", ...time, amount: 4500, currency: "usd", student: ann, provider: plum },
+      ctx,
+    );
+    expect(drafts.map((d) => [d.key, d.ics])).toEqual([
+      ["refund-failed:re_1:usr_a", null],
+      ["refund-failed:re_1:usr_p", null],
+    ]);
+    expect(drafts[0]?.email.subject).toContain("$45.00");
+    expect(drafts[0]?.email.text).toContain("Prof. Plum");
+    expect(drafts[1]?.email.text).toContain("Ann");
+    expect(drafts.every((d) => d.email.text.includes("Lectern support will follow up"))).toBe(true);
+  });
+});
+
+describe("draftSessionCancelled", () => {
+  it("drafts the provider and each participant, all with the lesson's cancellation", () => {
+    const drafts = draftSessionCancelled(session(), ctx);
+    expect(drafts.map((d) => d.key)).toEqual([
+      "session-cancelled:ses_1:usr_p",
+      "session-cancelled:ses_1:usr_a",
+      "session-cancelled:ses_1:usr_b",
+    ]);
+    expect(drafts[0]?.email.text).toContain("with Ann and Bob.");
+    for (const d of drafts) {
+      expect(d.ics).toContain("METHOD:CANCEL");
+      expect(d.ics).toContain("STATUS:CANCELLED");
+      expect(d.ics).toContain("SEQUENCE:1");
+      expect(d.ics).toContain("UID:ses_1@lectern");
+    }
+    expect(drafts[0]?.ics).toContain("SUMMARY:Group lesson with Ann and Bob");
+    expect(drafts[1]?.ics).toContain("SUMMARY:Lesson with Prof. Plum");
+  });
+
+  it("still tells the provider when no seat was confirmed", () => {
+    const drafts = draftSessionCancelled(session({ participants: [] }), ctx);
+    expect(drafts.map((d) => d.userId)).toEqual(["usr_p"]);
+  });
+});
+
+describe("draftReminders", () => {
+  it.each([
+    { lead: 24 * HOUR, kind: "reminder-24h" },
+    { lead: 2 * HOUR, kind: "reminder-24h" },
+    { lead: HOUR, kind: "reminder-1h" },
+    { lead: 10 * MINUTE, kind: "reminder-1h" },
+  ])("drafts $kind for everyone $lead ms before the start", ({ lead, kind }) => {
+    const drafts = draftReminders(session(), { ...ctx, now: start - lead });
+    expect(drafts.map((d) => d.key)).toEqual([
+      `${kind}:ses_1:usr_p`,
+      `${kind}:ses_1:usr_a`,
+      `${kind}:ses_1:usr_b`,
+    ]);
+    for (const d of drafts) {
+      expect(d.ics).toContain("METHOD:REQUEST");
+      expect(d.ics).toContain("UID:ses_1@lectern");
+    }
+  });
+
+  it.each([
+    { label: "more than 24 h ahead", at: start - 25 * HOUR, fact: session() },
+    { label: "at the start", at: start, fact: session() },
+    { label: "with no confirmed seat", at: start - 2 * HOUR, fact: session({ participants: [] }) },
+  ])("drafts nothing $label", ({ at, fact }) => {
+    expect(draftReminders(fact, { ...ctx, now: at })).toEqual([]);
+  });
+});
+
+describe("one lesson, one event", () => {
+  it("gives every email of a lesson the same UID, confirmed until it is cancelled", () => {
+    const uidOf = (ics: string | null) => /^UID:(.*)$/m.exec(ics ?? "")?.[1]?.trim();
+    const booked = draftBookingConfirmed(
+      {
+        bookingId: "bkg_1",
+        sessionId: "ses_1",
+        ...time,
+        group: true,
+        amount: 1,
+        currency: "usd",
+        student: ann,
+        provider: plum,
+      },
+      ctx,
+    );
+    const reminded = draftReminders(session(), { ...ctx, now: start - 2 * HOUR });
+    const cancelled = draftSessionCancelled(session(), ctx);
+    const all = [...booked, ...reminded, ...cancelled];
+    expect(new Set(all.map((d) => uidOf(d.ics)))).toEqual(new Set(["ses_1@lectern"]));
+    expect(cancelled.every((d) => d.ics?.includes("SEQUENCE:1"))).toBe(true);
+    expect([...booked, ...reminded].every((d) => d.ics?.includes("SEQUENCE:0"))).toBe(true);
+  });
+});
+
+describe("senderAddress", () => {
+  it.each([
+    { from: "Lectern <lessons@lectern.test>", address: "lessons@lectern.test" },
+    { from: "  lessons@lectern.test ", address: "lessons@lectern.test" },
+    { from: '"Lectern, Inc." <hi@lectern.test>', address: "hi@lectern.test" },
+  ])("reads $address from '$from'", ({ from, address }) => {
+    expect(senderAddress(from)).toBe(address);
+  });
+});
