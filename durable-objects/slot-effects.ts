@@ -6,6 +6,7 @@
 import { PaymentError, type Payments } from "../src/adapters/stripe-payments";
 import type { SlotRecords } from "../src/db/booking-records";
 import { hasFailedRefund, type MoneySnapshot, refundRemainder } from "../src/domain/payment-state";
+import { assertNever } from "../src/shared/assert-never";
 
 /** What an effect needs to know of a hold (slot-state.ts owns the full type). */
 export interface HoldRef {
@@ -118,7 +119,7 @@ export async function runEffect(effect: Effect, ctx: EffectContext): Promise<voi
       await records.recordPaymentFailure(effect.bookingId, effect.message);
       return;
     default:
-      assertNever(effect);
+      assertNever(effect, "effect");
   }
 }
 
@@ -198,7 +199,3 @@ async function voidOrRefund(ctx: EffectContext, bookingId: string, intentId: str
 }
 
 const RELEASED_AFTER_CAPTURE = "The seat was released before the payment completed.";
-
-function assertNever(value: never): never {
-  throw new Error(`unknown effect ${JSON.stringify(value)}`);
-}

@@ -34,8 +34,9 @@ export interface SlotFacts {
   session: SessionState;
 }
 
-/** At most this many unpaid holds per student across all slots (the API contract, v2). */
-export const MAX_UNPAID_HOLDS = 3;
+import { MAX_UNPAID_HOLDS } from "../src/shared/limits";
+
+export { MAX_UNPAID_HOLDS };
 
 const SEAT_HOLDING: ReadonlySet<HoldStatus> = new Set(["HELD", "CAPTURING", "CONFIRMED"]);
 

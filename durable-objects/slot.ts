@@ -5,12 +5,14 @@ import { buildSlotObjectDeps, type SlotObjectDeps } from "../src/deps";
 import { fail, ok, type Result } from "../src/domain/errors";
 import { newId } from "../src/domain/ids";
 import type { MoneySnapshot } from "../src/domain/payment-state";
+import { backoffMs } from "../src/shared/backoff";
 import {
   ROOM_HEADERS,
   type ServerMessage,
   type SessionEvent,
   type SlotLiveStatus,
 } from "../src/shared/protocol";
+import { MINUTE_MS, SECOND_MS } from "../src/shared/time";
 import { type EffectContext, runEffect } from "./slot-effects";
 import { SlotRoom } from "./slot-room";
 import {
@@ -61,9 +63,8 @@ export interface BookAnswer {
 const EFFECT_LEASE_MS = 30_000;
 const MAX_EFFECTS_PER_DRAIN = 50;
 
-function retryDelayMs(attempts: number): number {
-  return Math.min(5 * 60_000, 1_000 * 2 ** Math.min(attempts, 9));
-}
+/** 2 s, 4 s, 8 s … up to 5 minutes between tries of one effect. */
+const retryDelayMs = (attempts: number) => backoffMs(attempts, 2 * SECOND_MS, 5 * MINUTE_MS);
 
 /**
  * One object per slot (named by the slot id). It owns the seats and every money decision about

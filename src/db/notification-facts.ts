@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { NotificationKind } from "../domain/email-templates";
+import { BOOKING_WINDOW_MS } from "../shared/limits";
 import { DAY_MS, HOUR_MS } from "../shared/time";
 import { statement } from "./statements";
 
@@ -13,7 +14,7 @@ import { statement } from "./statements";
 /** Facts older than this are not looked at any more (a missed week of cron is a bigger problem). */
 export const SCAN_WINDOW_MS = 7 * DAY_MS;
 /** Bookings are made at most 28 days ahead, so a refund within the scan window belongs to a booking this young. */
-const REFUND_BOOKING_AGE_MS = 28 * DAY_MS + SCAN_WINDOW_MS;
+const REFUND_BOOKING_AGE_MS = BOOKING_WINDOW_MS + SCAN_WINDOW_MS;
 /** Facts per scan and run; the next run (every 5 minutes) picks up the rest. */
 export const SCAN_LIMIT = 50;
 

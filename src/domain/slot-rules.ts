@@ -3,8 +3,6 @@ import { BOOKING_WINDOW_DAYS, BOOKING_WINDOW_MS, MAX_GROUP_SEATS, MIN_GROUP_SEAT
 import { fail, ok, type Result } from "./errors";
 
 /** Re-exported only for the services that still import them from here; their homes are in src/shared. */
-export { priceForDuration } from "../shared/pricing";
-export { DAY_MS, MINUTE_MS } from "../shared/time";
 export type { SessionType, SlotStatus, StoredSlotStatus };
 
 /** A slot may start from `now` up to `now + BOOKING_WINDOW_MS` (28 days) inclusive. */

@@ -2,6 +2,7 @@ import type { Deps } from "../deps";
 import { findUnsettledMoney } from "../services/bookings";
 import { topUpPatterns } from "../services/patterns";
 import { removeExpiredUnbookedSlots } from "../services/slots";
+import { MINUTE_MS } from "../shared/time";
 import { runNotifications } from "./notifications";
 
 export const FREQUENT_CRON = "*/5 * * * *";
@@ -35,7 +36,7 @@ export async function runScheduled(cron: string, deps: Deps): Promise<Record<str
  */
 export async function reconcileStuckBookings(deps: Deps): Promise<Record<string, string>> {
   const outcomes: Record<string, string> = {};
-  for (const booking of await findUnsettledMoney(deps, 60_000)) {
+  for (const booking of await findUnsettledMoney(deps, MINUTE_MS)) {
     try {
       outcomes[booking.id] = await deps.slots.get(booking.slotId).syncFromStripe(booking.id);
     } catch (error) {

@@ -8,6 +8,7 @@ import { rateLimit } from "../http/middleware/rate-limit";
 import { personName, timeZone } from "../http/schemas";
 import { validate } from "../http/validate";
 import { login, logout, register, SESSION_TTL_MS } from "../services/accounts";
+import { MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS } from "../shared/limits";
 
 const email = z
   .string()
@@ -18,13 +19,16 @@ const email = z
 
 const registerBody = z.object({
   email,
-  password: z.string().min(10, "must be at least 10 characters").max(200, "must be at most 200 characters"),
+  password: z
+    .string()
+    .min(MIN_PASSWORD_CHARS, `must be at least ${MIN_PASSWORD_CHARS} characters`)
+    .max(MAX_PASSWORD_CHARS, `must be at most ${MAX_PASSWORD_CHARS} characters`),
   name: personName,
   role: z.enum(["provider", "student"]),
   timezone: timeZone,
 });
 
-const loginBody = z.object({ email, password: z.string().min(1).max(200) });
+const loginBody = z.object({ email, password: z.string().min(1).max(MAX_PASSWORD_CHARS) });
 
 const authLimit = rateLimit((env) => env.AUTH_LIMITER, "auth");
 

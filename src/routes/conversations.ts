@@ -5,8 +5,7 @@ import { currentUser, requireUser } from "../http/middleware/auth";
 import { idParam, instant } from "../http/schemas";
 import { validate } from "../http/validate";
 import { listConversations, listMessages, postMessage } from "../services/conversations";
-
-const MAX_TEXT_CHARS = 4000;
+import { MAX_CONVERSATION_TEXT } from "../shared/limits";
 
 const messageBody = z.object({
   text: z
@@ -14,7 +13,10 @@ const messageBody = z.object({
     .trim()
     .min(1, "must not be empty or only whitespace")
     // Characters are code points, so an emoji counts once.
-    .refine((text) => [...text].length <= MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`),
+    .refine(
+      (text) => [...text].length <= MAX_CONVERSATION_TEXT,
+      `must be at most ${MAX_CONVERSATION_TEXT} characters`,
+    ),
 });
 
 const pageQuery = z.object({

@@ -9,6 +9,7 @@ import { validate } from "../http/validate";
 import { getProviderProfile, saveProviderProfile, toProviderProfile, updateMe } from "../services/accounts";
 import { listMyBookings } from "../services/bookings";
 import { listMySessions } from "../services/sessions";
+import { MAX_BIO_CHARS } from "../shared/limits";
 
 const profileBody = z.object({
   hourlyRate: z
@@ -22,7 +23,7 @@ const profileBody = z.object({
     .regex(/^[A-Za-z]{3}$/, "must be a three-letter ISO currency code such as usd")
     .transform((value) => value.toLowerCase())
     .refine((value) => CHARGE_CURRENCIES.has(value), "is not a currency Lectern can charge in"),
-  bio: z.string().max(2000).optional(),
+  bio: z.string().max(MAX_BIO_CHARS).optional(),
 });
 
 const meBody = z

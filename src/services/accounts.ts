@@ -3,10 +3,10 @@ import type { Deps } from "../deps";
 import { AppError } from "../domain/errors";
 import type { AuthUser, Role } from "../domain/identity";
 import { newId } from "../domain/ids";
-import { DAY_MS } from "../domain/slot-rules";
 import { DECOY_HASH, hashPassword, verifyPassword } from "../security/password";
 import { hashSessionToken, newSessionToken } from "../security/session-token";
 import type { ProviderProfile, ProviderSummary } from "../shared/api-types";
+import { DAY_MS } from "../shared/time";
 import { closeLiveConnections } from "./live-connections";
 
 export const SESSION_TTL_MS = 30 * DAY_MS;

@@ -4,6 +4,7 @@ import type { Deps } from "../deps";
 import { AppError } from "../domain/errors";
 import type { AuthUser } from "../domain/identity";
 import { newId } from "../domain/ids";
+import { CHAT_RATE_LIMIT } from "../shared/limits";
 
 export interface Message {
   id: string;
@@ -69,8 +70,8 @@ export async function listMessages(
 }
 
 /** A sender may post at most this many messages per conversation within SEND_WINDOW_MS. */
-export const SEND_LIMIT = 10;
-export const SEND_WINDOW_MS = 10_000;
+export const SEND_LIMIT = CHAT_RATE_LIMIT.messages;
+export const SEND_WINDOW_MS = CHAT_RATE_LIMIT.windowMs;
 
 /**
  * Stores a message and moves the conversation's last_message_at in one batch. sent_at is strictly

@@ -10,8 +10,9 @@ import {
   type Skipped,
   type WeeklyStart,
 } from "../domain/patterns";
-import { MINUTE_MS, resolveCapacity, type SessionType } from "../domain/slot-rules";
+import { resolveCapacity, type SessionType } from "../domain/slot-rules";
 import type { Pattern } from "../shared/api-types";
+import { MINUTE_MS } from "../shared/time";
 import { currentPricing, newSlotRow, type Slot, toSlot } from "./slots";
 
 export interface PatternInput extends PatternShape {

@@ -6,13 +6,13 @@ import { newId } from "../domain/ids";
 import {
   checkStartWithinWindow,
   type Interval,
-  MINUTE_MS,
-  priceForDuration,
   publicSlotStatus,
   resolveCapacity,
   type SessionType,
 } from "../domain/slot-rules";
 import type { Slot } from "../shared/api-types";
+import { priceForDuration } from "../shared/pricing";
+import { MINUTE_MS } from "../shared/time";
 import { getProviderProfile } from "./accounts";
 
 export type { Slot };

@@ -1,6 +1,7 @@
 import type { Mailer } from "../../adapters/mailer";
 import type { DueEmail, EmailOutbox } from "../../db/email-outbox";
-import { MINUTE_MS } from "../../shared/time";
+import { backoffMs } from "../../shared/backoff";
+import { DAY_MS, MINUTE_MS } from "../../shared/time";
 
 /**
  * The outbox runner: sends due PENDING rows and settles each (SENT, rescheduled with exponential
@@ -16,7 +17,7 @@ const SEND_CONCURRENCY = 5;
 
 /** Wait before attempt `attempts + 1`: 5 min, 10 min, 20 min, … (attempts ≥ 1). */
 export function retryDelayMs(attempts: number): number {
-  return RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1);
+  return backoffMs(attempts, RETRY_BASE_MS, DAY_MS);
 }
 
 export interface DispatchReport {
