@@ -17,7 +17,7 @@ interface HoldRecord extends Record<string, SqlStorageValue> {
   payment_intent_id: string | null;
 }
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** The slot object's own SQLite tables: holds (seat decisions) and an outbox of effects. */
 export class SlotStorage {
@@ -43,6 +43,13 @@ export class SlotStorage {
         id TEXT PRIMARY KEY, sender_id TEXT NOT NULL, sender_name TEXT NOT NULL, text TEXT NOT NULL,
         sent_at INTEGER NOT NULL)`);
       this.sql.exec("CREATE INDEX IF NOT EXISTS chat_sent ON chat (sent_at)");
+    }
+    if (version < 4) {
+      // The payment a replayed Idempotency-Key answers with, without a trip to D1.
+      const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(holds)").toArray();
+      if (!columns.some((c) => c.name === "client_secret")) {
+        this.sql.exec("ALTER TABLE holds ADD COLUMN client_secret TEXT");
+      }
     }
     if (version < 3) {
       this.sql.exec("CREATE INDEX IF NOT EXISTS chat_sender ON chat (sender_id, sent_at)");
@@ -97,8 +104,24 @@ export class SlotStorage {
     this.sql.exec("UPDATE holds SET status = ? WHERE booking_id = ?", status, bookingId);
   }
 
-  setIntent(bookingId: string, intentId: string): void {
-    this.sql.exec("UPDATE holds SET payment_intent_id = ? WHERE booking_id = ?", intentId, bookingId);
+  setIntent(bookingId: string, intentId: string, clientSecret: string): void {
+    this.sql.exec(
+      "UPDATE holds SET payment_intent_id = ?, client_secret = ? WHERE booking_id = ?",
+      intentId,
+      clientSecret,
+      bookingId,
+    );
+  }
+
+  /** The client secret of a hold's PaymentIntent, kept for idempotent replays. */
+  clientSecret(bookingId: string): string | null {
+    const row = this.sql
+      .exec<{ client_secret: string | null }>(
+        "SELECT client_secret FROM holds WHERE booking_id = ?",
+        bookingId,
+      )
+      .toArray()[0];
+    return row?.client_secret ?? null;
   }
 
   enqueue(effect: Effect, dueAt: number): void {

@@ -161,12 +161,24 @@ export class SlotObject extends DurableObject<Env> {
 
     const work = this.completeBooking(command, decision.hold);
     this.inflight.set(decision.hold.bookingId, work);
+    let answer: Result<BookAnswer>;
     try {
-      return await work;
+      answer = await work;
     } finally {
       this.inflight.delete(decision.hold.bookingId);
-      await this.settle();
     }
+    if (!answer.ok) {
+      await this.settle();
+      return answer;
+    }
+    // The answer does not wait for the effects (attaching the intent in D1): an alarm is armed
+    // first, so they run even if the object were evicted right after answering.
+    const armed = await this.ctx.storage.getAlarm();
+    if (armed === null || armed > Date.now() + EFFECT_LEASE_MS) {
+      await this.ctx.storage.setAlarm(Date.now() + EFFECT_LEASE_MS);
+    }
+    this.ctx.waitUntil(this.settle());
+    return answer;
   }
 
   private async replay(hold: Hold): Promise<Result<BookAnswer>> {
@@ -174,6 +186,16 @@ export class SlotObject extends DurableObject<Env> {
     if (running) {
       const first = await running;
       return first.ok ? ok({ ...first.value, replayed: true }) : first;
+    }
+    const clientSecret = this.store.clientSecret(hold.bookingId);
+    if (hold.paymentIntentId && clientSecret) {
+      return ok({
+        bookingId: hold.bookingId,
+        replayed: true,
+        paymentIntentId: hold.paymentIntentId,
+        clientSecret,
+        holdExpiresAt: hold.expiresAt,
+      });
     }
     const row = await this.records.findReplay(hold.bookingId);
     if (!row)
@@ -185,6 +207,19 @@ export class SlotObject extends DurableObject<Env> {
       clientSecret: row.client_secret,
       holdExpiresAt: row.hold_expires_at,
     });
+  }
+
+  /**
+   * The PaymentIntent of a booking still waiting for payment, straight from the object (D1 learns
+   * it a moment after the booking is answered). Null once the hold is no longer payable.
+   */
+  async paymentOf(bookingId: string): Promise<{ paymentIntentId: string; clientSecret: string } | null> {
+    const hold = this.store.hold(bookingId);
+    const clientSecret = this.store.clientSecret(bookingId);
+    if (hold?.status !== "HELD" || hold.expiresAt <= Date.now() || !hold.paymentIntentId || !clientSecret) {
+      return null;
+    }
+    return { paymentIntentId: hold.paymentIntentId, clientSecret };
   }
 
   /** Forgets a hold that never became a booking (its seat frees at once). */
@@ -232,7 +267,7 @@ export class SlotObject extends DurableObject<Env> {
         currency: slot.currency,
       });
       this.ctx.storage.transactionSync(() => {
-        this.store.setIntent(hold.bookingId, intent.id);
+        this.store.setIntent(hold.bookingId, intent.id, intent.clientSecret);
         this.store.enqueue(
           {
             kind: "attach_intent",
