@@ -131,6 +131,16 @@ export interface Step {
 const step = (bookingId: string, status: HoldStatus | undefined, ...effects: Effect[]): Step =>
   status ? { bookingId, status, effects } : { bookingId, effects };
 
+/** For a hold whose time ran out before the authorization was heard of. */
+export interface LateAuthorization {
+  /** When Stripe authorized the payment (epoch ms), if it did. */
+  authorizedAt: number | null;
+  /** A seat is free without this hold (nobody took it since it lapsed). */
+  seatFree: boolean;
+}
+
+const NOT_LATE: LateAuthorization = { authorizedAt: null, seatFree: false };
+
 /**
  * An authorization arrived. Capture only while the seat is held and the lesson is open;
  * otherwise release the authorization so no money moves without a seat and a lesson.
@@ -139,9 +149,17 @@ export function decideAuthorization(
   hold: Hold | undefined,
   slot: SlotFacts,
   now: number,
+  late: LateAuthorization = NOT_LATE,
 ): "capture" | "release" | "ignore" {
   if (!hold) return "release";
-  if (hold.status === "HELD") return hold.expiresAt > now && lessonOpen(slot, now) ? "capture" : "release";
+  if (hold.status === "HELD") {
+    if (!lessonOpen(slot, now)) return "release";
+    if (hold.expiresAt > now) return "capture";
+    // Lapsed but not yet expired here: the student authorized in time and only the news was
+    // late. Captured if no one else has taken the seat since.
+    const inTime = late.authorizedAt !== null && late.authorizedAt <= hold.expiresAt;
+    return inTime && late.seatFree ? "capture" : "release";
+  }
   if (hold.status === "CAPTURING" || hold.status === "CONFIRMED") return "ignore";
   return "release";
 }
@@ -192,6 +210,7 @@ export function decideFromStripe(
   slot: SlotFacts,
   snapshot: MoneySnapshot,
   now: number,
+  seatFree = false,
 ): Step | undefined {
   if (!hold) return undefined;
   const { bookingId } = hold;
@@ -199,7 +218,8 @@ export function decideFromStripe(
   const sync: Effect = { kind: "sync_payment", bookingId, intentId };
   switch (snapshot.status) {
     case "requires_capture": {
-      const action = decideAuthorization(hold, slot, now);
+      const late = { authorizedAt: snapshot.authorizedAt ?? null, seatFree };
+      const action = decideAuthorization(hold, slot, now, late);
       if (action === "capture")
         return step(bookingId, "CAPTURING", { kind: "capture", bookingId, intentId }, sync);
       if (action === "release") {

@@ -331,8 +331,16 @@ export class SlotObject extends DurableObject<Env> {
   private observe(bookingId: string, snapshot: MoneySnapshot): void {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
+      // Decided before lapsed holds expire: a late authorization of this one may still count.
+      const holds = this.store.holds();
+      const capacity = Number(this.store.getMeta("capacity") ?? 0);
+      const seatFree =
+        seatsTaken(
+          holds.filter((h) => h.bookingId !== bookingId),
+          now,
+        ) < capacity;
+      this.apply([decideFromStripe(this.store.hold(bookingId), this.facts(), snapshot, now, seatFree)], now);
       this.expireDue(now);
-      this.apply([decideFromStripe(this.store.hold(bookingId), this.facts(), snapshot, now)], now);
     });
     this.evictIfSeatless(this.store.hold(bookingId)?.studentId);
   }
@@ -420,7 +428,19 @@ export class SlotObject extends DurableObject<Env> {
     };
   }
 
+  /**
+   * Holds whose time is up are expired, but each with a PaymentIntent is first checked at Stripe:
+   * a payment authorized in time whose webhook is late (or lost) still gets its seat.
+   */
   override async alarm(): Promise<void> {
+    for (const hold of dueForExpiry(this.store.holds(), Date.now())) {
+      if (!hold.paymentIntentId) continue;
+      try {
+        this.observe(hold.bookingId, await this.payments.snapshot(hold.paymentIntentId));
+      } catch (error) {
+        console.warn("checking a lapsed hold at Stripe failed; it expires", hold.bookingId, error);
+      }
+    }
     this.ctx.storage.transactionSync(() => this.expireDue(Date.now()));
     await this.settle();
   }

@@ -4,6 +4,7 @@ import {
   FormError,
   type FormObject,
   parseForm,
+  readHash,
   readInteger,
   readString,
   readStringList,
@@ -261,10 +262,17 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
       run: (ctx) => {
         const type = readString(ctx.form, "type");
         const types = readStringList(ctx.form, "types");
+        const created = readHash(ctx.form, "created");
+        const gte = created ? readInteger(created, "gte") : undefined;
+        const gt = created ? readInteger(created, "gt") : undefined;
         const events = store.events.filter(
-          (e) => (!type || e.type === type) && (types.length === 0 || types.includes(e.type)),
+          (e) =>
+            (!type || e.type === type) &&
+            (types.length === 0 || types.includes(e.type)) &&
+            (gte === undefined || e.created >= gte) &&
+            (gt === undefined || e.created > gt),
         );
-        return list(events, ctx, ["type", "types"]);
+        return list(events, ctx, ["type", "types", "created"]);
       },
     },
     {

@@ -61,6 +61,11 @@ export interface Payments {
   /** The PaymentIntent a refund or charge belongs to, read from Stripe (webhook bodies are hints). */
   intentOfRefund(refundId: string): Promise<string | null>;
   intentOfCharge(chargeId: string): Promise<string | null>;
+  /**
+   * Events of `types` created since `sinceSec` (unix seconds), newest first, at most `limit`:
+   * how deliveries that never arrived are found again.
+   */
+  recentEvents(sinceSec: number, types: readonly string[], limit: number): Promise<unknown[]>;
   /** Verifies the Stripe-Signature of a raw webhook body; throws on a bad signature. */
   verifyEvent(rawBody: string, signature: string): Promise<Stripe.Event>;
 }
@@ -104,7 +109,9 @@ function toRefundFact(refund: Stripe.Refund): RefundFact {
 
 function toSnapshot(intent: Stripe.PaymentIntent, refunds: RefundFact[]): MoneySnapshot {
   const charge = intent.latest_charge;
+  const authorized = typeof charge === "object" && charge !== null && charge.status === "succeeded";
   return {
+    authorizedAt: authorized ? charge.created * 1000 : null,
     intentId: intent.id,
     status: intent.status as MoneySnapshot["status"],
     amount: intent.amount,
@@ -208,7 +215,7 @@ export function createStripePayments(config: StripeConfig): Payments {
     snapshot: (intentId) =>
       guarded(async () => {
         const [intent, refunds] = await Promise.all([
-          stripe.paymentIntents.retrieve(intentId),
+          stripe.paymentIntents.retrieve(intentId, { expand: ["latest_charge"] }),
           listRefunds(intentId),
         ]);
         return toSnapshot(intent, refunds);
@@ -247,6 +254,16 @@ export function createStripePayments(config: StripeConfig): Payments {
           { idempotencyKey: `booking-${bookingId}-refund-${attempt}` },
         );
         return { id: refund.id, status: refund.status ?? "pending", amount: refund.amount };
+      }),
+    recentEvents: (sinceSec, types, limit) =>
+      guarded(async () => {
+        const events: unknown[] = [];
+        const params = { created: { gte: sinceSec }, types: [...types], limit: Math.min(100, limit) };
+        for await (const event of stripe.events.list(params)) {
+          events.push(event);
+          if (events.length >= limit) break;
+        }
+        return events;
       }),
     intentOfRefund: (refundId) =>
       guarded(async () => idOf((await stripe.refunds.retrieve(refundId)).payment_intent)),

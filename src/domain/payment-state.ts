@@ -32,6 +32,8 @@ export interface MoneySnapshot {
   captured: number;
   currency: string;
   chargeId: string | null;
+  /** Epoch ms of the successful authorization (the latest charge), when Stripe says one exists. */
+  authorizedAt?: number | null;
   lastPaymentError: string | null;
   refunds: RefundFact[];
 }

@@ -2,7 +2,8 @@ import type { Deps } from "../deps";
 import { findUnsettledMoney } from "../services/bookings";
 import { topUpPatterns } from "../services/patterns";
 import { removeExpiredUnbookedSlots } from "../services/slots";
-import { MINUTE_MS } from "../shared/time";
+import { recoverMissedStripeEvents } from "../services/stripe-events";
+import { DAY_MS, MINUTE_MS } from "../shared/time";
 import { runNotifications } from "./notifications";
 
 export const FREQUENT_CRON = "*/5 * * * *";
@@ -21,6 +22,7 @@ export async function runScheduled(cron: string, deps: Deps): Promise<Record<str
     }
   };
   if (cron === DAILY_CRON || cron === FREQUENT_CRON) {
+    await run("recoveredEvents", () => recoverMissedStripeEvents(deps, DAY_MS));
     await run("reconciled", () => reconcileStuckBookings(deps));
     await run("cancellationsFinished", () => finishCancelledSessions(deps));
     await run("removedSlots", () => removeExpiredUnbookedSlots(deps));

@@ -81,6 +81,36 @@ export async function processStripeEvent(
   return outcome === "ignored" ? "ignored" : "processed";
 }
 
+/** Event types that move money or seats; their deliveries are recovered when lost. */
+export const USED_EVENT_TYPES = [...INTENT_EVENTS, ...REFUND_EVENTS, ...CHARGE_EVENTS];
+
+/**
+ * Lost deliveries, found again: lists the used event types Stripe created in the last
+ * `windowMs` and processes every one not processed yet (a refund made in the dashboard whose
+ * webhook never arrived, an authorization whose event was lost). Each is still only a hint.
+ */
+export async function recoverMissedStripeEvents(
+  deps: Deps,
+  windowMs: number,
+  limit = 200,
+): Promise<{ listed: number; processed: number; failed: number }> {
+  const since = Math.floor((deps.now() - windowMs) / 1000);
+  const events = await deps.payments.recentEvents(since, USED_EVENT_TYPES, limit);
+  let processed = 0;
+  let failed = 0;
+  // Oldest first, as they happened.
+  for (const raw of events.reverse()) {
+    try {
+      const outcome = await processStripeEvent(deps, parseStripeEvent(raw));
+      if (outcome !== "duplicate") processed += 1;
+    } catch (error) {
+      failed += 1;
+      console.warn("recovering a Stripe event failed", error);
+    }
+  }
+  return { listed: events.length, processed, failed };
+}
+
 /** The PaymentIntent an event is about, or null for events the app does not use. */
 async function intentNamedBy(stripe: Payments, event: StripeEventHint): Promise<string | null> {
   const objectId = event.data.object.id;

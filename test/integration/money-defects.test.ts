@@ -381,6 +381,77 @@ describe("#7 webhook bodies were trusted", () => {
   });
 });
 
+describe("lost webhooks (found by the money model)", () => {
+  it("captures a payment authorized in time whose webhook never came, when its hold lapses", async () => {
+    const { provider, slot } = await world({ slot: { startsInHours: 20 } });
+    const student = await registerUser("student");
+    const { bookingId, intentId } = await bookOk(student.token, slot.id);
+    expect((await confirmWithCard(standin, intentId)).status).toBe(200);
+    expect(standin.dropPending()).toBeGreaterThan(0);
+    expect(intent(intentId).status).toBe("requires_capture");
+
+    // The hold runs out before anyone heard of the authorization; its alarm asks Stripe first.
+    await runInDurableObject(slotStub(slot.id), (_instance, state) => {
+      state.storage.sql.exec(
+        "UPDATE holds SET expires_at = ? WHERE booking_id = ?",
+        Date.now() - 1,
+        bookingId,
+      );
+    });
+    await runDurableObjectAlarm(slotStub(slot.id));
+
+    expect(intent(intentId)).toMatchObject({ status: "succeeded", amount_received: 6000 });
+    expect(await getBooking(student.token, bookingId)).toMatchObject({
+      status: "CONFIRMED",
+      paymentStatus: "SUCCEEDED",
+    });
+    expect((await call("GET", `/api/slots/${slot.id}`, { token: provider.token })).body.seatsTaken).toBe(1);
+  });
+
+  it("releases a late authorization when the seat went to someone else meanwhile", async () => {
+    const { slot } = await world({ slot: { startsInHours: 20 } });
+    const [first, second] = [await registerUser("student"), await registerUser("student")];
+    const late = await bookOk(first.token, slot.id);
+    expect((await confirmWithCard(standin, late.intentId)).status).toBe(200);
+    standin.dropPending();
+    await runInDurableObject(slotStub(slot.id), (_instance, state) => {
+      state.storage.sql.exec(
+        "UPDATE holds SET expires_at = ? WHERE booking_id = ?",
+        Date.now() - 1,
+        late.bookingId,
+      );
+    });
+    // A new booking expires the lapsed hold and takes the seat before the alarm runs.
+    const taken = await bookOk(second.token, slot.id);
+    await runDueEffects(slot.id);
+    expect(intent(late.intentId)).toMatchObject({ status: "canceled", amount_received: 0 });
+    expect((await getBooking(first.token, late.bookingId)).status).toBe("EXPIRED");
+    expect((await getBooking(second.token, taken.bookingId)).status).toBe("PENDING_PAYMENT");
+  });
+
+  it("records a full dashboard refund whose events were all lost, and gives the seat up", async () => {
+    const { slot, paidBooking } = await world({ stripe: standin, slot: { startsInHours: 20 } });
+    const student = await registerUser("student");
+    const booking = await paidBooking(student, slot);
+    expect((await stripeAdmin("/v1/refunds", { payment_intent: booking.paymentIntentId })).status).toBe(200);
+    expect(standin.dropPending()).toBeGreaterThan(0);
+
+    await runCron();
+
+    expect(await getBooking(student.token, booking.id)).toMatchObject({
+      status: "CANCELLED",
+      paymentStatus: "REFUNDED",
+      amountRefunded: 6000,
+    });
+    const ledger = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM money_ledger WHERE booking_id = ? AND kind = 'refund_succeeded'",
+    )
+      .bind(booking.id)
+      .first<{ n: number }>();
+    expect(ledger?.n).toBe(1);
+  });
+});
+
 describe("#8 student cancel was decided outside the slot object", () => {
   it("refuses a cancel once the slot's start has passed, though the provider never pressed start", async () => {
     const { slot, paidBooking } = await world({ stripe: standin, slot: { startsInHours: 20 } });

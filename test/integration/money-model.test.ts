@@ -1,13 +1,25 @@
 /**
  * Model-based money test: fast-check drives random command sequences (book, pay, decline, cancel,
  * session start/end/cancel, dashboard refunds, refund failures, webhook delivery in any order with
- * duplicates and losses, Stripe 5xx, alarms and the reconcile cron) through the real worker and the
- * in-process Stripe stand-in, then brings the world to rest and checks that D1, the slot objects,
- * the money ledger and Stripe all tell the same story.
+ * duplicates and losses, Stripe 5xx, hold lapses, alarms and the reconcile cron, and pairs of these
+ * at once) through the real worker and the in-process Stripe stand-in, then brings the world to
+ * rest and checks that D1, the slot objects, the money ledger, the API and Stripe tell one story.
  *
- * Reproduce a failure: VITE_MONEY_MODEL_SEED=<seed> [VITE_MONEY_MODEL_PATH=<path>]
- * [VITE_MONEY_MODEL_RUNS=<n>] npx vitest run test/integration/money-model.test.ts
- * (the VITE_ prefix is how an environment variable reaches the test inside workerd).
+ * Reproduce a failure (fast-check prints seed and path):
+ *   VITE_MONEY_MODEL_SEED=<seed> VITE_MONEY_MODEL_PATH=<path> npx vitest run test/integration/money-model.test.ts
+ * Other knobs: VITE_MONEY_MODEL_RUNS (random sequences, default 15, plus the fixed EXAMPLES),
+ * VITE_MONEY_MODEL_TIME_LIMIT_MS (default 180000), VITE_MONEY_MODEL_STRICT=0 (see below).
+ * The VITE_ prefix is how an environment variable reaches a test running inside workerd.
+ *
+ * Two reconciliation gaps this model found are now closed (lost webhooks are recovered from
+ * Stripe's event list, and a lapsing hold is checked at Stripe first); VITE_MONEY_MODEL_STRICT=0
+ * tolerates them again, to compare. Both need a webhook that never arrives (the EXAMPLES show each):
+ *  A. Authorized in time, but payment_intent.amount_capturable_updated is lost: the booking stays
+ *     PENDING_PAYMENT/REQUIRES_PAYMENT (the reconcile job ignores live holds); when the hold lapses
+ *     the authorization is released and the student loses a seat they paid for in time.
+ *  B. A refund made in the Stripe dashboard whose refund.created / charge.refunded are lost is
+ *     never recorded (the reconcile job only looks at rows that look unsettled): D1, the ledger
+ *     and the API keep amountRefunded 0, and a fully refunded seat stays CONFIRMED.
  */
 import {
   createExecutionContext,
@@ -38,8 +50,8 @@ const REPLAY_PATH = viteEnv.VITE_MONEY_MODEL_PATH;
 const NUM_RUNS = Number(viteEnv.VITE_MONEY_MODEL_RUNS ?? 15);
 /** fast-check stops starting new runs (or shrinking) after this long; the test's timeout follows. */
 const TIME_LIMIT_MS = Number(viteEnv.VITE_MONEY_MODEL_TIME_LIMIT_MS ?? 180_000);
-/** Strict: the two known reconciliation gaps (see the report at the end of this file) fail too. */
-const STRICT = viteEnv.VITE_MONEY_MODEL_STRICT === "1";
+/** Strict: the two known reconciliation gaps (A and B in the header) fail too. */
+const STRICT = viteEnv.VITE_MONEY_MODEL_STRICT !== "0";
 const MAX_QUIESCENCE_ROUNDS = 6;
 const HOURLY_RATE = 6000; // 15 minutes → 1500
 const STANDIN_HOST = "127.0.0.1:12111";
@@ -535,7 +547,8 @@ async function drainSlots(world: World, rounds = 4): Promise<void> {
         state.storage.sql.exec("UPDATE outbox SET due_at = 0");
         return state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
       });
-      if (queued > 0) await runDurableObjectAlarm(stub);
+      // Also with an empty outbox: a lapsed hold is expired by the alarm (runs only if one is set).
+      await runDurableObjectAlarm(stub);
       pending += queued;
     }
     if (pending === 0) return;
@@ -701,7 +714,8 @@ async function runCommand(world: World, cmd: Cmd): Promise<string> {
     case "lapse": {
       const booking = await bookingFor(world, cmd.booking, notPaid);
       if (!booking) return "lapse: no booking";
-      const past = Date.now() - 1_000;
+      // As if the hold ran out two minutes ago (the reconcile job gives lapsed holds a minute).
+      const past = Date.now() - 2 * 60_000;
       const slotId = world.slots[booking.slot]!.id;
       await runInDurableObject(slotStub(slotId), (_instance, state) => {
         state.storage.sql.exec(
@@ -1164,13 +1178,13 @@ it("money model: Stripe, D1, the ledger and the seats agree after any sequence",
   timeout: TIME_LIMIT_MS + 120_000,
 }, async () => {
   installSpies();
-  console.log(`money model: seed ${SEED}, ${NUM_RUNS} runs`);
+  console.log(`money model: seed ${SEED}, ${NUM_RUNS} random sequences after ${EXAMPLES.length} fixed ones`);
   await fc.assert(
     fc.asyncProperty(scenarioArb, (scenario) => runScenario(scenario)),
     {
       seed: SEED,
-      numRuns: NUM_RUNS + (REPLAY_PATH ? 0 : EXAMPLES.length),
-      examples: REPLAY_PATH ? [] : EXAMPLES.map((scenario) => [scenario] as [Scenario]),
+      numRuns: NUM_RUNS + EXAMPLES.length,
+      examples: EXAMPLES.map((scenario) => [scenario] as [Scenario]),
       ...(REPLAY_PATH ? { path: REPLAY_PATH } : {}),
       // Shrinking replays whole worlds: stop it in time for the report (a failure stays a failure).
       interruptAfterTimeLimit: TIME_LIMIT_MS,
@@ -1186,5 +1200,6 @@ it("money model: Stripe, D1, the ledger and the seats agree after any sequence",
       .map(([key, n]) => `${key}×${n}`)
       .join(", ")}`,
   );
-  expect(totals.sequences).toBeGreaterThan(0);
+  // Under a heavy machine the time limit may cut the random runs short, never the fixed ones.
+  expect(totals.sequences).toBeGreaterThanOrEqual(EXAMPLES.length);
 });
