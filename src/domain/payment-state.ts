@@ -1,3 +1,5 @@
+import type { PaymentStatus } from "../shared/api-types";
+
 /**
  * Money rules that depend only on what Stripe says about one PaymentIntent and its refunds.
  * Pure: the slot object and the D1 records feed them Stripe's own state.
@@ -38,15 +40,7 @@ export interface MoneySnapshot {
   refunds: RefundFact[];
 }
 
-export type PaymentStatus =
-  | "REQUIRES_PAYMENT"
-  | "AUTHORIZED"
-  | "SUCCEEDED"
-  | "CANCELED"
-  | "REFUND_PENDING"
-  | "PARTIALLY_REFUNDED"
-  | "REFUNDED"
-  | "REFUND_FAILED";
+export type { PaymentStatus };
 
 const sum = (refunds: readonly RefundFact[], status: RefundStatus) =>
   refunds.filter((r) => r.status === status).reduce((total, r) => total + r.amount, 0);
