@@ -111,7 +111,8 @@ function toSnapshot(intent: Stripe.PaymentIntent, refunds: RefundFact[]): MoneyS
   const charge = intent.latest_charge;
   const authorized = typeof charge === "object" && charge !== null && charge.status === "succeeded";
   return {
-    authorizedAt: authorized ? charge.created * 1000 : null,
+    // Stripe stamps whole seconds: take the end of that second, so "in time" is never a guess.
+    authorizedAt: authorized ? charge.created * 1000 + 999 : null,
     intentId: intent.id,
     status: intent.status as MoneySnapshot["status"],
     amount: intent.amount,

@@ -389,6 +389,8 @@ describe("lost webhooks (found by the money model)", () => {
     expect((await confirmWithCard(standin, intentId)).status).toBe(200);
     expect(standin.dropPending()).toBeGreaterThan(0);
     expect(intent(intentId).status).toBe("requires_capture");
+    // Authorized a few seconds before the hold ran out (Stripe stamps whole seconds).
+    standin.store.charges.get(intent(intentId).latest_charge!)!.created -= 5;
 
     // The hold runs out before anyone heard of the authorization; its alarm asks Stripe first.
     await runInDurableObject(slotStub(slot.id), (_instance, state) => {
@@ -414,6 +416,8 @@ describe("lost webhooks (found by the money model)", () => {
     const late = await bookOk(first.token, slot.id);
     expect((await confirmWithCard(standin, late.intentId)).status).toBe(200);
     standin.dropPending();
+    // Authorized in time: only the seat being taken since decides.
+    standin.store.charges.get(intent(late.intentId).latest_charge!)!.created -= 5;
     await runInDurableObject(slotStub(slot.id), (_instance, state) => {
       state.storage.sql.exec(
         "UPDATE holds SET expires_at = ? WHERE booking_id = ?",
