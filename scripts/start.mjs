@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `npm start`: local D1 migrated, the Stripe stand-in on :12111, the app on :8787, demo data seeded.
-// Ctrl-C stops everything this script started.
+// The app is served by scripts/serve.mjs (Miniflare behind a small Node front), not `wrangler dev`,
+// whose proxy turns bursts into 503s (README, "Run it"). Ctrl-C stops everything this script started.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { seedDemoData } from "./seed.mjs";
+import { DEV_VARS, serve } from "./serve.mjs";
 
 const APP_URL = "http://127.0.0.1:8787";
 const bin = (name) => `node_modules/.bin/${name}`;
@@ -26,10 +28,18 @@ function start(name, command, args, env = {}) {
 }
 
 let stopping = false;
+let app;
 function stop(code = 0) {
+  if (stopping) return;
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-  setTimeout(() => process.exit(code), 500).unref();
+  // Give Miniflare a moment to stop workerd; exit regardless after 3 s.
+  setTimeout(() => process.exit(code), 3000).unref();
+  Promise.resolve(app?.close())
+    .catch((error) =>
+      console.error(`[start] stopping the app: ${error instanceof Error ? error.message : error}`),
+    )
+    .finally(() => process.exit(code));
 }
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
@@ -62,22 +72,17 @@ if (existsSync("scripts/stripe-standin/server.ts")) {
     WEBHOOK_URL: `${APP_URL}/api/webhooks/stripe`,
   });
 }
-start("wrangler dev", bin("wrangler"), [
-  "dev",
-  "--ip",
-  "127.0.0.1",
-  "--port",
-  "8787",
-  "--var",
-  "RATE_LIMITS:off",
-  "--var",
-  "DEV_ROUTES:on",
-  "--var",
-  "STRIPE_STANDIN:on",
-  "--show-interactive-dev-session=false",
-]);
 
 try {
+  console.log("[start] bundling the worker and starting it on Miniflare…");
+  // Like wrangler dev, the worker is rebuilt when src/ or durable-objects/ change;
+  // `npm start -- --no-watch` serves the code as it was at start.
+  app = await serve({
+    host: "127.0.0.1",
+    port: 8787,
+    vars: DEV_VARS,
+    watch: !process.argv.includes("--no-watch"),
+  });
   await waitFor(`${APP_URL}/api/health`, "The API");
   const demo = await seedDemoData(APP_URL);
   console.log(`
