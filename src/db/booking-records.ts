@@ -7,7 +7,7 @@ import {
   pendingRefundAmount,
   refundedAmount,
 } from "../domain/payment-state";
-import { runBatch } from "./statements";
+import { runBatch, statement } from "./statements";
 
 /**
  * D1 writes of the booking lifecycle, used by the slot object. Each is one atomic batch,
@@ -101,12 +101,9 @@ export function createSlotRecords(d1: D1Database, clock: () => number): SlotReco
         recountSeats(input.slotId),
       ]);
       if (inserted?.meta.changes === 1) return "ok";
-      const count = await d1
-        .prepare(
-          "SELECT COUNT(*) AS n FROM bookings WHERE student_id = ? AND status = 'PENDING_PAYMENT' AND hold_expires_at > ?",
-        )
-        .bind(input.studentId, now)
-        .first<{ n: number }>();
+      const count = await statement(d1, sql`SELECT ${unpaidHolds(input.studentId, now)} AS n`).first<{
+        n: number;
+      }>();
       return (count?.n ?? 0) >= input.maxUnpaidHolds ? "too_many_holds" : "slot_changed";
     },
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Payments } from "../adapters/stripe-payments";
+import { PaymentError, type Payments } from "../adapters/stripe-payments";
 import type { Deps } from "../deps";
 import { AppError } from "../domain/errors";
 import { runNotifications } from "../jobs/notifications";
@@ -146,7 +146,7 @@ async function missingAsIgnored<T>(lookup: Promise<T>): Promise<T | null> {
   try {
     return await lookup;
   } catch (error) {
-    if (error instanceof Error && "kind" in error && error.kind === "missing") return null;
+    if (error instanceof PaymentError && error.kind === "missing") return null;
     throw error;
   }
 }
