@@ -4,8 +4,9 @@
  * Every effect is idempotent, because the outbox retries it until it succeeds.
  */
 import { PaymentError, type Payments } from "../src/adapters/stripe-payments";
-import type { SlotRecords } from "../src/db/booking-records";
+import type { MoveRecord, SlotRecords, WaitlistProjection } from "../src/db/booking-records";
 import { hasFailedRefund, type MoneySnapshot, refundRemainder } from "../src/domain/payment-state";
+import type { CancelledBy } from "../src/shared/api-types";
 import { assertNever } from "../src/shared/assert-never";
 
 /** What an effect needs to know of a hold (slot-state.ts owns the full type). */
@@ -27,15 +28,28 @@ export type Effect =
   /** Payment setup failed: the pending booking is removed, so a retry starts afresh. */
   | { kind: "discard"; bookingId: string }
   /** A pending booking ends without a seat; its authorization (if any) is voided. */
-  | { kind: "release"; bookingId: string; status: "EXPIRED" | "CANCELLED"; reason?: string }
+  | {
+      kind: "release";
+      bookingId: string;
+      status: "EXPIRED" | "CANCELLED";
+      reason?: string;
+      cancelledBy?: CancelledBy;
+    }
   /** Void an authorization; had it been captured already, refund what is left. */
   | { kind: "cancel_intent"; bookingId: string; intentId: string }
   | { kind: "capture"; bookingId: string; intentId: string }
   | { kind: "confirm"; bookingId: string; studentId: string }
   /** A confirmed (or capturing) seat is given up in D1; the money follows as its own effect. */
-  | { kind: "withdraw"; bookingId: string }
-  /** Refund everything captured that is not refunded yet (refunds made elsewhere count). */
-  | { kind: "refund"; bookingId: string; intentId: string | null; reason: string }
+  | { kind: "withdraw"; bookingId: string; cancelledBy?: CancelledBy; retained?: number }
+  /**
+   * Refund what was captured and is not refunded yet (refunds made elsewhere count), except `keep`
+   * (the provider's share under the policy, or the new price after a cheaper reschedule).
+   */
+  | { kind: "refund"; bookingId: string; intentId: string | null; reason: string; keep?: number }
+  /** A waitlist entry changed here: its D1 projection follows (`bookingId` is the entry id). */
+  | { kind: "waitlist"; bookingId: string; entry: WaitlistProjection }
+  /** A reschedule into this slot completed: both bookings change in D1 in one batch. */
+  | { kind: "move_in"; bookingId: string; move: MoveRecord }
   /** Re-read the intent and its refunds from Stripe and write them to D1 (payment, refunds, ledger). */
   | { kind: "sync_payment"; bookingId: string; intentId: string }
   | { kind: "payment_failed"; bookingId: string; message: string };
@@ -78,6 +92,7 @@ export async function runEffect(effect: Effect, ctx: EffectContext): Promise<voi
         slotId: ctx.slotId,
         status: effect.status,
         ...(effect.reason ? { reason: effect.reason } : {}),
+        ...(effect.cancelledBy ? { cancelledBy: effect.cancelledBy } : {}),
       });
       const intentId = ctx.hold(effect.bookingId)?.paymentIntentId;
       if (intentId) await voidOrRefund(ctx, effect.bookingId, intentId);
@@ -98,7 +113,12 @@ export async function runEffect(effect: Effect, ctx: EffectContext): Promise<voi
       ctx.announceBooked(effect.bookingId);
       return;
     case "withdraw":
-      await records.withdrawBooking({ bookingId: effect.bookingId, slotId: ctx.slotId });
+      await records.withdrawBooking({
+        bookingId: effect.bookingId,
+        slotId: ctx.slotId,
+        cancelledBy: effect.cancelledBy ?? "SYSTEM",
+        retained: effect.retained ?? 0,
+      });
       return;
     case "refund": {
       const intentId = effect.intentId ?? ctx.hold(effect.bookingId)?.paymentIntentId;
@@ -108,10 +128,18 @@ export async function runEffect(effect: Effect, ctx: EffectContext): Promise<voi
         bookingId: effect.bookingId,
         reason: effect.reason,
         attempt: ctx.attempt,
+        keep: effect.keep ?? 0,
       });
       await syncPayment(ctx, effect.bookingId, intentId, effect.reason);
       return;
     }
+    case "waitlist":
+      await records.saveWaitlistEntry({ ...effect.entry, slotId: ctx.slotId });
+      return;
+    case "move_in":
+      await records.moveBooking({ ...effect.move, slotId: ctx.slotId });
+      ctx.announceBooked(effect.bookingId);
+      return;
     case "sync_payment":
       await syncPayment(ctx, effect.bookingId, effect.intentId);
       return;

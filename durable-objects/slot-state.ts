@@ -12,8 +12,21 @@ import {
 } from "../src/domain/payment-state";
 import type { Effect } from "./slot-effects";
 
-/** HELD: awaiting payment. CAPTURING: authorized in time, capture under way (keeps its seat). */
-export type HoldStatus = "HELD" | "CAPTURING" | "CONFIRMED" | "EXPIRED" | "CANCELLED" | "RELEASED";
+/**
+ * HELD: awaiting payment. CAPTURING: authorized in time, capture under way (keeps its seat).
+ * MOVING: a confirmed booking of another slot is being rescheduled into this seat (kept until the
+ * move completes or is abandoned). MOVED: this confirmed seat was rescheduled to another slot;
+ * its payment went with it.
+ */
+export type HoldStatus =
+  | "HELD"
+  | "CAPTURING"
+  | "CONFIRMED"
+  | "EXPIRED"
+  | "CANCELLED"
+  | "RELEASED"
+  | "MOVING"
+  | "MOVED";
 
 export interface Hold {
   bookingId: string;
@@ -23,6 +36,11 @@ export interface Hold {
   expiresAt: number;
   idempotencyKey: string | null;
   paymentIntentId?: string | null;
+  /** What the provider keeps of the captured money once this seat is cancelled (policy share). */
+  keep?: number | null;
+  /** A reschedule: the booking this seat came from, or went to. */
+  movedFrom?: string | null;
+  movedTo?: string | null;
 }
 
 export type SessionState = "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
@@ -34,13 +52,18 @@ export interface SlotFacts {
   session: SessionState;
 }
 
+import {
+  type CancellationPolicy,
+  DEFAULT_CANCELLATION_POLICY,
+  refundForCancel,
+} from "../src/shared/cancellation-policy";
 import { MAX_UNPAID_HOLDS } from "../src/shared/limits";
 
 export { MAX_UNPAID_HOLDS };
 
-const SEAT_HOLDING: ReadonlySet<HoldStatus> = new Set(["HELD", "CAPTURING", "CONFIRMED"]);
+const SEAT_HOLDING: ReadonlySet<HoldStatus> = new Set(["HELD", "CAPTURING", "CONFIRMED", "MOVING"]);
 
-/** A hold occupies a seat while HELD (until it lapses), CAPTURING or CONFIRMED. */
+/** A hold occupies a seat while HELD (until it lapses), CAPTURING, CONFIRMED or MOVING in. */
 export function holdsSeat(hold: Hold, now: number): boolean {
   if (hold.status === "HELD") return hold.expiresAt > now;
   return SEAT_HOLDING.has(hold.status);
@@ -72,6 +95,8 @@ export interface HoldRequest {
   now: number;
   /** The slot was cancelled: no new holds, whatever the seats. */
   closed?: boolean;
+  /** Seats kept for other students by waitlist offers. */
+  reserved?: number;
 }
 
 export type HoldDecision =
@@ -106,7 +131,7 @@ export function decideHold(holds: readonly Hold[], request: HoldRequest): HoldDe
       message: "You already hold or have a seat in this slot.",
     };
   }
-  if (seatsTaken(holds, now) >= request.capacity) {
+  if (seatsTaken(holds, now) + (request.reserved ?? 0) >= request.capacity) {
     return { kind: "refused", code: "SLOT_FULL", message: "Every seat in this slot is taken." };
   }
   return {
@@ -212,7 +237,8 @@ export function decideFromStripe(
   now: number,
   seatFree = false,
 ): Step | undefined {
-  if (!hold) return undefined;
+  // A moved seat's payment belongs to the booking it moved to (that slot's object decides).
+  if (!hold || hold.status === "MOVED") return undefined;
   const { bookingId } = hold;
   const intentId = snapshot.intentId;
   const sync: Effect = { kind: "sync_payment", bookingId, intentId };
@@ -260,12 +286,14 @@ export function decideFromStripe(
           ? { kind: "release", bookingId, status: "EXPIRED" }
           : { kind: "withdraw", bookingId },
       ];
-      if (refundRemainder(snapshot) > 0 && !hasFailedRefund(snapshot.refunds)) {
+      const keep = hold.keep ?? 0;
+      if (refundRemainder(snapshot) > keep && !hasFailedRefund(snapshot.refunds)) {
         effects.push({
           kind: "refund",
           bookingId,
           intentId,
-          reason: "Captured after the seat was released.",
+          reason: hold.keep ? "You cancelled the booking." : "Captured after the seat was released.",
+          ...(keep > 0 ? { keep } : {}),
         });
       }
       return step(bookingId, hold.status === "HELD" ? "EXPIRED" : undefined, ...effects, sync);
@@ -295,15 +323,29 @@ function releaseReason(hold: Hold, slot: SlotFacts, now: number): string | undef
 
 export type CancelDecision =
   | { kind: "release" }
-  | { kind: "refund" }
+  | { kind: "refund"; refundAmount: number; refundPercent: number; keep: number }
   | { kind: "refused"; code: "BOOKING_NOT_ACTIVE" | "SESSION_ALREADY_STARTED"; message: string };
+
+/** The booking's own terms: its price and the policy in force when it was made. */
+export interface BookingTerms {
+  amount: number;
+  policy: CancellationPolicy;
+}
+
+const FULL_REFUND_TERMS: BookingTerms = { amount: 0, policy: DEFAULT_CANCELLATION_POLICY };
 
 /**
  * The student cancels, decided inside the slot's object with its clock: once the slot's start
  * has passed or the provider pressed start, nothing can be cancelled; before that a pending
- * hold frees its seat at once and a confirmed seat is refunded.
+ * hold frees its seat at once and a confirmed seat is refunded by the booking's policy tier for
+ * the notice left: floor(amount × percent / 100), the provider keeping the rest.
  */
-export function decideStudentCancel(hold: Hold | undefined, slot: SlotFacts, now: number): CancelDecision {
+export function decideStudentCancel(
+  hold: Hold | undefined,
+  slot: SlotFacts,
+  now: number,
+  terms: BookingTerms = FULL_REFUND_TERMS,
+): CancelDecision {
   const active = hold && holdsSeat(hold, now);
   if (!hold || !active || slot.session === "CANCELLED") {
     return { kind: "refused", code: "BOOKING_NOT_ACTIVE", message: "This booking is no longer active." };
@@ -316,7 +358,10 @@ export function decideStudentCancel(hold: Hold | undefined, slot: SlotFacts, now
     };
   }
   if (hold.status === "HELD") return { kind: "release" };
-  if (hold.status === "CONFIRMED") return { kind: "refund" };
+  if (hold.status === "CONFIRMED") {
+    const { refundAmount, refundPercent } = refundForCancel(terms.policy, terms.amount, slot.startsAt, now);
+    return { kind: "refund", refundAmount, refundPercent, keep: Math.max(0, terms.amount - refundAmount) };
+  }
   return {
     kind: "refused",
     code: "BOOKING_NOT_ACTIVE",
@@ -325,19 +370,26 @@ export function decideStudentCancel(hold: Hold | undefined, slot: SlotFacts, now
 }
 
 /** The steps of a student's cancel that `decideStudentCancel` allowed. */
-export function studentCancelSteps(hold: Hold, decision: "release" | "refund"): Step {
+export function studentCancelSteps(hold: Hold, decision: Exclude<CancelDecision, { kind: "refused" }>): Step {
   const { bookingId } = hold;
-  if (decision === "release")
-    return step(bookingId, "CANCELLED", { kind: "release", bookingId, status: "CANCELLED" });
+  if (decision.kind === "release")
+    return step(bookingId, "CANCELLED", {
+      kind: "release",
+      bookingId,
+      status: "CANCELLED",
+      cancelledBy: "STUDENT",
+    });
+  const { keep } = decision;
   return step(
     bookingId,
     "CANCELLED",
-    { kind: "withdraw", bookingId },
+    { kind: "withdraw", bookingId, cancelledBy: "STUDENT", retained: keep },
     {
       kind: "refund",
       bookingId,
       intentId: hold.paymentIntentId ?? null,
       reason: "You cancelled the booking.",
+      ...(keep > 0 ? { keep } : {}),
     },
   );
 }
@@ -347,16 +399,27 @@ export function studentCancelSteps(hold: Hold, decision: "release" | "refund"): 
  * released; an authorization being captured is voided (refunded if the capture landed already);
  * confirmed seats are refunded in full. Holds already ended need nothing.
  */
-export function decideInstructorCancel(holds: readonly Hold[]): Step[] {
-  const reason = "The instructor cancelled the lesson.";
+export function decideInstructorCancel(
+  holds: readonly Hold[],
+  cancelledBy: "PROVIDER" | "PROVIDER_NO_SHOW" = "PROVIDER",
+): Step[] {
+  const reason =
+    cancelledBy === "PROVIDER"
+      ? "The instructor cancelled the lesson."
+      : "The instructor did not show up for the lesson.";
   const steps: Step[] = [];
   for (const hold of holds) {
     const { bookingId } = hold;
     const intentId = hold.paymentIntentId ?? null;
     if (hold.status === "HELD") {
-      steps.push(step(bookingId, "CANCELLED", { kind: "release", bookingId, status: "CANCELLED" }));
+      steps.push(
+        step(bookingId, "CANCELLED", { kind: "release", bookingId, status: "CANCELLED", cancelledBy }),
+      );
+    } else if (hold.status === "MOVING") {
+      // The move in has not completed: it is abandoned (the booking stays where it was).
+      steps.push(step(bookingId, "RELEASED"));
     } else if (hold.status === "CAPTURING") {
-      const effects: Effect[] = [{ kind: "withdraw", bookingId }];
+      const effects: Effect[] = [{ kind: "withdraw", bookingId, cancelledBy }];
       if (intentId) effects.push({ kind: "cancel_intent", bookingId, intentId });
       steps.push(step(bookingId, "CANCELLED", ...effects));
     } else if (hold.status === "CONFIRMED") {
@@ -364,7 +427,7 @@ export function decideInstructorCancel(holds: readonly Hold[]): Step[] {
         step(
           bookingId,
           "CANCELLED",
-          { kind: "withdraw", bookingId },
+          { kind: "withdraw", bookingId, cancelledBy },
           { kind: "refund", bookingId, intentId, reason },
         ),
       );
@@ -386,6 +449,8 @@ export function decideSessionEnd(holds: readonly Hold[]): Step[] {
       steps.push(step(bookingId, "EXPIRED", { kind: "release", bookingId, status: "EXPIRED", reason }));
     } else if (hold.status === "CAPTURING") {
       steps.push(step(bookingId, "RELEASED", { kind: "release", bookingId, status: "EXPIRED", reason }));
+    } else if (hold.status === "MOVING") {
+      steps.push(step(bookingId, "RELEASED"));
     }
   }
   return steps;
@@ -396,8 +461,8 @@ export function decideSessionEnd(holds: readonly Hold[]): Step[] {
  * once it is gone (cancelled, expired or released).
  */
 export function refundDue(hold: Hold | undefined, captured: number): number {
-  if (hold && SEAT_HOLDING.has(hold.status)) return 0;
-  return captured;
+  if (hold && (SEAT_HOLDING.has(hold.status) || hold.status === "MOVED")) return 0;
+  return Math.max(0, captured - (hold?.keep ?? 0));
 }
 
 /** Is a student allowed another unpaid hold, given how many unexpired ones they have? */

@@ -1,5 +1,8 @@
+import type { WaitlistStatus } from "../src/shared/api-types";
+import type { MoveTerms } from "./move-state";
 import type { Effect } from "./slot-effects";
 import type { Hold, HoldStatus } from "./slot-state";
+import type { EntryChange, WaitEntry } from "./waitlist-state";
 
 /** An effect waiting in the outbox, with how often it has been tried. */
 export interface QueuedEffect {
@@ -15,9 +18,22 @@ interface HoldRecord extends Record<string, SqlStorageValue> {
   expires_at: number;
   idempotency_key: string | null;
   payment_intent_id: string | null;
+  keep_amount: number | null;
+  moved_from: string | null;
+  moved_to: string | null;
 }
 
-const SCHEMA_VERSION = 4;
+interface WaitRecord extends Record<string, SqlStorageValue> {
+  id: string;
+  student_id: string;
+  status: string;
+  seq: number;
+  created_at: number;
+  offered_at: number | null;
+  offer_expires_at: number | null;
+}
+
+const SCHEMA_VERSION = 5;
 
 /** The slot object's own SQLite tables: holds (seat decisions) and an outbox of effects. */
 export class SlotStorage {
@@ -53,6 +69,23 @@ export class SlotStorage {
     }
     if (version < 3) {
       this.sql.exec("CREATE INDEX IF NOT EXISTS chat_sender ON chat (sender_id, sent_at)");
+    }
+    if (version < 5) {
+      // Cancellation policy share kept, reschedules (both ends) and the waiting line.
+      const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(holds)").toArray();
+      for (const [name, type] of [
+        ["keep_amount", "INTEGER"],
+        ["moved_from", "TEXT"],
+        ["moved_to", "TEXT"],
+        ["move_terms", "TEXT"],
+      ]) {
+        if (!columns.some((c) => c.name === name))
+          this.sql.exec(`ALTER TABLE holds ADD COLUMN ${name} ${type}`);
+      }
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS waitlist (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, student_id TEXT NOT NULL,
+        status TEXT NOT NULL, created_at INTEGER NOT NULL, offered_at INTEGER, offer_expires_at INTEGER)`);
+      this.sql.exec("CREATE TABLE IF NOT EXISTS move_fences (new_booking_id TEXT PRIMARY KEY)");
     }
     this.sql.exec(
       "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -102,6 +135,86 @@ export class SlotStorage {
 
   setStatus(bookingId: string, status: HoldStatus): void {
     this.sql.exec("UPDATE holds SET status = ? WHERE booking_id = ?", status, bookingId);
+  }
+
+  setExpiry(bookingId: string, expiresAt: number): void {
+    this.sql.exec("UPDATE holds SET expires_at = ? WHERE booking_id = ?", expiresAt, bookingId);
+  }
+
+  setKeep(bookingId: string, keep: number): void {
+    this.sql.exec("UPDATE holds SET keep_amount = ? WHERE booking_id = ?", keep, bookingId);
+  }
+
+  /** A seat moving in: the hold (MOVING) with the terms needed to finish the move later. */
+  insertMovingHold(hold: Hold, terms: MoveTerms, now: number): void {
+    this.sql.exec(
+      `INSERT INTO holds (booking_id, student_id, status, expires_at, idempotency_key, payment_intent_id,
+                          created_at, moved_from, move_terms)
+       VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
+      hold.bookingId,
+      hold.studentId,
+      hold.status,
+      hold.expiresAt,
+      hold.paymentIntentId ?? null,
+      now,
+      terms.fromBookingId,
+      JSON.stringify(terms),
+    );
+  }
+
+  moveTerms(bookingId: string): MoveTerms | undefined {
+    const row = this.sql
+      .exec<{ move_terms: string | null }>("SELECT move_terms FROM holds WHERE booking_id = ?", bookingId)
+      .toArray()[0];
+    return row?.move_terms ? (JSON.parse(row.move_terms) as MoveTerms) : undefined;
+  }
+
+  setMovedTo(bookingId: string, newBookingId: string): void {
+    this.sql.exec(
+      "UPDATE holds SET status = 'MOVED', moved_to = ? WHERE booking_id = ?",
+      newBookingId,
+      bookingId,
+    );
+  }
+
+  /** A move that was abandoned can never complete from this side. */
+  fence(newBookingId: string): void {
+    this.sql.exec("INSERT OR IGNORE INTO move_fences (new_booking_id) VALUES (?)", newBookingId);
+  }
+
+  fenced(newBookingId: string): boolean {
+    return (
+      this.sql.exec("SELECT 1 FROM move_fences WHERE new_booking_id = ?", newBookingId).toArray().length > 0
+    );
+  }
+
+  waitlist(): WaitEntry[] {
+    return this.sql.exec<WaitRecord>("SELECT * FROM waitlist ORDER BY seq").toArray().map(toEntry);
+  }
+
+  entry(id: string): WaitEntry | undefined {
+    const row = this.sql.exec<WaitRecord>("SELECT * FROM waitlist WHERE id = ?", id).toArray()[0];
+    return row ? toEntry(row) : undefined;
+  }
+
+  insertEntry(id: string, studentId: string, now: number): WaitEntry {
+    this.sql.exec(
+      "INSERT INTO waitlist (id, student_id, status, created_at) VALUES (?, ?, 'WAITING', ?)",
+      id,
+      studentId,
+      now,
+    );
+    return this.entry(id) as WaitEntry;
+  }
+
+  updateEntry(change: EntryChange): void {
+    this.sql.exec(
+      "UPDATE waitlist SET status = ?, offered_at = ?, offer_expires_at = ? WHERE id = ?",
+      change.status,
+      change.offeredAt,
+      change.offerExpiresAt,
+      change.id,
+    );
   }
 
   setIntent(bookingId: string, intentId: string, clientSecret: string): void {
@@ -187,7 +300,8 @@ export class SlotStorage {
     const row = this.sql
       .exec<{ next: number | null }>(
         `SELECT MIN(t) AS next FROM (
-           SELECT MIN(expires_at) AS t FROM holds WHERE status = 'HELD'
+           SELECT MIN(expires_at) AS t FROM holds WHERE status IN ('HELD', 'MOVING')
+           UNION ALL SELECT MIN(offer_expires_at) AS t FROM waitlist WHERE status = 'OFFERED'
            UNION ALL SELECT MIN(due_at) AS t FROM outbox)`,
       )
       .toArray()[0];
@@ -203,6 +317,21 @@ function toHold(row: HoldRecord): Hold {
     expiresAt: row.expires_at,
     idempotencyKey: row.idempotency_key,
     paymentIntentId: row.payment_intent_id,
+    keep: row.keep_amount ?? null,
+    movedFrom: row.moved_from ?? null,
+    movedTo: row.moved_to ?? null,
+  };
+}
+
+function toEntry(row: WaitRecord): WaitEntry {
+  return {
+    id: row.id,
+    studentId: row.student_id,
+    status: row.status as WaitlistStatus,
+    seq: row.seq,
+    createdAt: row.created_at,
+    offeredAt: row.offered_at,
+    offerExpiresAt: row.offer_expires_at,
   };
 }
 

@@ -5,7 +5,9 @@ import { buildSlotObjectDeps, type SlotObjectDeps } from "../src/deps";
 import { fail, ok, type Result } from "../src/domain/errors";
 import { newId } from "../src/domain/ids";
 import type { MoneySnapshot } from "../src/domain/payment-state";
+import type { WaitlistEntry } from "../src/shared/api-types";
 import { backoffMs } from "../src/shared/backoff";
+import type { CancellationPolicy } from "../src/shared/cancellation-policy";
 import {
   ROOM_HEADERS,
   type ServerMessage,
@@ -13,9 +15,17 @@ import {
   type SlotLiveStatus,
 } from "../src/shared/protocol";
 import { MINUTE_MS, SECOND_MS } from "../src/shared/time";
+import {
+  decideMoveIn,
+  decideMoveOut,
+  decideMoveResolution,
+  type MoveTerms,
+  moveCompleteSteps,
+} from "./move-state";
 import { type EffectContext, runEffect } from "./slot-effects";
 import { SlotRoom } from "./slot-room";
 import {
+  type BookingTerms,
   decideCapture,
   decideFromStripe,
   decideHold,
@@ -24,6 +34,7 @@ import {
   decideStudentCancel,
   dueForExpiry,
   type Hold,
+  type HoldStatus,
   MAX_UNPAID_HOLDS,
   refundDue,
   type SessionState,
@@ -33,6 +44,14 @@ import {
   studentCancelSteps,
 } from "./slot-state";
 import { ChatStorage, SlotStorage } from "./slot-storage";
+import {
+  decideJoin,
+  decideOffers,
+  type EntryChange,
+  positionOf,
+  reservedForOthers,
+  type WaitEntry,
+} from "./waitlist-state";
 
 /** What the worker knows about the slot when it asks for a seat. */
 export interface SlotSnapshot {
@@ -58,7 +77,12 @@ export interface BookAnswer {
   paymentIntentId: string | null;
   clientSecret: string | null;
   holdExpiresAt: number;
+  /** The cancellation policy D1 snapshotted with a fresh booking (JSON; null: the default). */
+  policy?: string | null;
 }
+
+/** A reschedule into this slot: the seat is kept this long for the source to give its seat up. */
+const MOVE_DEADLINE_MS = 60_000;
 
 const EFFECT_LEASE_MS = 30_000;
 const MAX_EFFECTS_PER_DRAIN = 50;
@@ -102,6 +126,22 @@ export class SlotObject extends DurableObject<Env> {
     return (Number.isFinite(seconds) && seconds > 0 ? seconds : 600) * 1000;
   }
 
+  private offerMs(): number {
+    const seconds = Number(this.env.WAITLIST_OFFER_SECONDS);
+    return (Number.isFinite(seconds) && seconds > 0 ? seconds : 900) * 1000;
+  }
+
+  private capacity(): number {
+    return Number(this.store.getMeta("capacity") ?? 0);
+  }
+
+  private remember(slot: SlotSnapshot): void {
+    this.store.setMeta("slot_id", slot.slotId);
+    this.store.setMeta("capacity", String(slot.capacity));
+    this.store.setMeta("starts_at", String(slot.startsAt));
+    this.store.setMeta("ends_at", String(slot.endsAt));
+  }
+
   private slotId(): string {
     const id = this.store.getMeta("slot_id");
     if (!id) throw new Error("slot object used before its first booking");
@@ -125,6 +165,30 @@ export class SlotObject extends DurableObject<Env> {
       if (step.status) this.store.setStatus(step.bookingId, step.status);
       for (const effect of step.effects) this.store.enqueue(effect, now);
     }
+    this.rebalance(now);
+  }
+
+  /**
+   * The waiting line after any change: lapsed offers expire and each free seat is offered to the
+   * next student in line (waitlist-state.ts). Call inside a transaction.
+   */
+  private rebalance(now: number): void {
+    const entries = this.store.waitlist();
+    if (entries.length === 0) return;
+    const changes = decideOffers(this.store.holds(), entries, {
+      capacity: this.capacity(),
+      slot: this.facts(),
+      now,
+      offerMs: this.offerMs(),
+    });
+    for (const change of changes) this.writeEntry(change, now);
+  }
+
+  private writeEntry(change: EntryChange, now: number): void {
+    this.store.updateEntry(change);
+    const entry = this.store.entry(change.id);
+    if (entry)
+      this.store.enqueue({ kind: "waitlist", bookingId: entry.id, entry: projection(entry, now) }, now);
   }
 
   /** Live seat count from the holds themselves (cheap: the benchmark's floor request). */
@@ -136,10 +200,7 @@ export class SlotObject extends DurableObject<Env> {
   async book(command: BookCommand): Promise<Result<BookAnswer>> {
     const now = Date.now();
     const decision = this.ctx.storage.transactionSync(() => {
-      this.store.setMeta("slot_id", command.slot.slotId);
-      this.store.setMeta("capacity", String(command.slot.capacity));
-      this.store.setMeta("starts_at", String(command.slot.startsAt));
-      this.store.setMeta("ends_at", String(command.slot.endsAt));
+      this.remember(command.slot);
       this.expireDue(now);
       const decided = decideHold(this.store.holds(), {
         bookingId: newId("bkg"),
@@ -149,8 +210,12 @@ export class SlotObject extends DurableObject<Env> {
         holdMs: this.holdMs(),
         now,
         closed: this.store.getMeta("session") === "CANCELLED",
+        reserved: reservedForOthers(this.store.waitlist(), command.studentId, now),
       });
-      if (decided.kind === "new") this.store.insertHold(decided.hold, now);
+      if (decided.kind === "new") {
+        this.store.insertHold(decided.hold, now);
+        this.rebalance(now);
+      }
       return decided;
     });
     if (decision.kind === "refused") {
@@ -224,7 +289,10 @@ export class SlotObject extends DurableObject<Env> {
 
   /** Forgets a hold that never became a booking (its seat frees at once). */
   private dropHold(bookingId: string): void {
-    this.ctx.storage.transactionSync(() => this.store.deleteHold(bookingId));
+    this.ctx.storage.transactionSync(() => {
+      this.store.deleteHold(bookingId);
+      this.rebalance(Date.now());
+    });
   }
 
   private async completeBooking(command: BookCommand, hold: Hold): Promise<Result<BookAnswer>> {
@@ -247,9 +315,9 @@ export class SlotObject extends DurableObject<Env> {
       }
       throw error;
     }
-    if (written !== "ok") {
+    if (!written.ok) {
       this.dropHold(hold.bookingId);
-      if (written === "too_many_holds") {
+      if (written.reason === "too_many_holds") {
         return fail(
           "TOO_MANY_HOLDS",
           `You already have ${MAX_UNPAID_HOLDS} unpaid bookings; pay for or cancel one before booking another.`,
@@ -286,6 +354,7 @@ export class SlotObject extends DurableObject<Env> {
         paymentIntentId: intent.id,
         clientSecret: intent.clientSecret,
         holdExpiresAt: hold.expiresAt,
+        policy: written.policy,
       });
     } catch (error) {
       // No intent exists: the attempt leaves nothing behind, so a retry with the same key tries again.
@@ -349,18 +418,229 @@ export class SlotObject extends DurableObject<Env> {
    * The student cancels, decided here with the object's clock and lesson state: a pending seat
    * is freed at once, a confirmed one refunded; nothing once the lesson started.
    */
-  async cancelByStudent(bookingId: string): Promise<Result<"released" | "refunding">> {
+  async cancelByStudent(
+    bookingId: string,
+    terms?: BookingTerms,
+  ): Promise<Result<{ outcome: "released" | "refunding"; refundAmount: number }>> {
     const now = Date.now();
-    const outcome = this.ctx.storage.transactionSync((): Result<"released" | "refunding"> => {
-      const hold = this.store.hold(bookingId);
-      const decided = decideStudentCancel(hold, this.facts(), now);
+    const outcome = this.ctx.storage.transactionSync(
+      (): Result<{ outcome: "released" | "refunding"; refundAmount: number }> => {
+        const hold = this.store.hold(bookingId);
+        const decided = decideStudentCancel(hold, this.facts(), now, terms);
+        if (decided.kind === "refused") return fail(decided.code, decided.message);
+        if (!hold) return fail("BOOKING_NOT_ACTIVE", "This booking is no longer active.");
+        if (decided.kind === "refund") this.store.setKeep(bookingId, decided.keep);
+        this.apply([studentCancelSteps(hold, decided)], now);
+        return decided.kind === "release"
+          ? ok({ outcome: "released", refundAmount: 0 })
+          : ok({ outcome: "refunding", refundAmount: decided.refundAmount });
+      },
+    );
+    await this.settle();
+    const hold = this.store.hold(bookingId);
+    if (outcome.ok && hold) {
+      this.evictIfSeatless(hold.studentId);
+      if (outcome.value.outcome === "refunding") {
+        this.room.broadcast({
+          type: "session:seat-freed",
+          bookingId,
+          studentId: hold.studentId,
+          reason: "cancelled",
+          refundAmount: outcome.value.refundAmount,
+          seatsLeft: this.seatsLeft(),
+        });
+      }
+    }
+    return outcome;
+  }
+
+  // --- Waitlist (waitlist-state.ts decides) ---
+
+  /** A student joins the line of a full slot; answered once D1 has the entry. */
+  async joinWaitlist(slot: SlotSnapshot, studentId: string): Promise<Result<WaitlistEntry>> {
+    const now = Date.now();
+    const outcome = this.ctx.storage.transactionSync((): Result<WaitEntry> => {
+      this.remember(slot);
+      this.expireDue(now);
+      const decided = decideJoin(this.store.holds(), this.store.waitlist(), {
+        studentId,
+        capacity: slot.capacity,
+        slot: this.facts(),
+        now,
+      });
       if (decided.kind === "refused") return fail(decided.code, decided.message);
-      if (hold) this.apply([studentCancelSteps(hold, decided.kind)], now);
-      return ok(decided.kind === "release" ? "released" : "refunding");
+      const entry = this.store.insertEntry(newId("wtl"), studentId, now);
+      this.store.enqueue({ kind: "waitlist", bookingId: entry.id, entry: projection(entry, now) }, now);
+      return ok(entry);
     });
     await this.settle();
-    if (outcome.ok) this.evictIfSeatless(this.store.hold(bookingId)?.studentId);
+    if (!outcome.ok) return outcome;
+    return ok(this.entryView(outcome.value.id));
+  }
+
+  /** The student leaves the line; an offer they held goes to the next in line. */
+  async leaveWaitlist(studentId: string): Promise<Result<true>> {
+    const now = Date.now();
+    const outcome = this.ctx.storage.transactionSync((): Result<true> => {
+      const entry = this.store
+        .waitlist()
+        .find((e) => e.studentId === studentId && (e.status === "WAITING" || e.status === "OFFERED"));
+      if (!entry) return fail("NOT_FOUND", "You are not on this slot's waitlist.");
+      this.writeEntry(
+        { id: entry.id, status: "LEFT", offeredAt: entry.offeredAt, offerExpiresAt: entry.offerExpiresAt },
+        now,
+      );
+      this.rebalance(now);
+      return ok(true);
+    });
+    await this.settle();
     return outcome;
+  }
+
+  private entryView(id: string): WaitlistEntry {
+    const entries = this.store.waitlist();
+    const entry = entries.find((e) => e.id === id) as WaitEntry;
+    return {
+      id: entry.id,
+      slotId: this.slotId(),
+      studentId: entry.studentId,
+      status: entry.status,
+      position: positionOf(entries, entry),
+      ...(entry.status === "OFFERED" && entry.offerExpiresAt
+        ? { offerExpiresAt: new Date(entry.offerExpiresAt).toISOString() }
+        : {}),
+      createdAt: new Date(entry.createdAt).toISOString(),
+    };
+  }
+
+  // --- Reschedule (move-state.ts decides; src/services/reschedule.ts coordinates) ---
+
+  /** Target side: keep a seat for a booking moving in (no new PaymentIntent). */
+  async moveIn(input: {
+    slot: SlotSnapshot;
+    newBookingId: string;
+    terms: MoveTerms;
+  }): Promise<Result<{ bookingId: string; status: HoldStatus }>> {
+    const now = Date.now();
+    const outcome = this.ctx.storage.transactionSync(
+      (): Result<{ bookingId: string; status: HoldStatus }> => {
+        this.remember(input.slot);
+        this.expireDue(now);
+        const decided = decideMoveIn(this.store.holds(), this.store.waitlist(), {
+          newBookingId: input.newBookingId,
+          terms: input.terms,
+          capacity: input.slot.capacity,
+          slot: this.facts(),
+          now,
+          deadlineMs: MOVE_DEADLINE_MS,
+        });
+        if (decided.kind === "refused") return fail(decided.code, decided.message);
+        if (decided.kind === "new") {
+          this.store.insertMovingHold(decided.hold, input.terms, now);
+          this.rebalance(now);
+        }
+        return ok({ bookingId: decided.hold.bookingId, status: decided.hold.status });
+      },
+    );
+    await this.settle();
+    return outcome;
+  }
+
+  /** Source side: give a confirmed seat up to the booking moving out (decided with this clock). */
+  async moveOut(input: {
+    bookingId: string;
+    newBookingId: string;
+    policy: CancellationPolicy;
+  }): Promise<Result<"moved">> {
+    const now = Date.now();
+    const outcome = this.ctx.storage.transactionSync((): Result<"moved"> => {
+      const hold = this.store.hold(input.bookingId);
+      const decided = decideMoveOut(hold, this.facts(), now, {
+        newBookingId: input.newBookingId,
+        policy: input.policy,
+        fenced: this.store.fenced(input.newBookingId),
+      });
+      if (decided.kind === "refused") return fail(decided.code, decided.message);
+      if (decided.kind === "move") {
+        this.store.setMovedTo(input.bookingId, input.newBookingId);
+        this.rebalance(now);
+      }
+      return ok("moved");
+    });
+    await this.settle();
+    const hold = this.store.hold(input.bookingId);
+    if (outcome.ok && hold) {
+      this.evictIfSeatless(hold.studentId);
+      this.room.broadcast({
+        type: "session:seat-freed",
+        bookingId: input.bookingId,
+        studentId: hold.studentId,
+        reason: "rescheduled",
+        seatsLeft: this.seatsLeft(),
+      });
+    }
+    return outcome;
+  }
+
+  /**
+   * Source side, asked by a target whose move never completed: "moved" if this seat went to it,
+   * otherwise the move is fenced off for good and "abort".
+   */
+  async resolveMove(bookingId: string, newBookingId: string): Promise<"moved" | "abort"> {
+    return this.ctx.storage.transactionSync(() => {
+      const verdict = decideMoveResolution(this.store.hold(bookingId), newBookingId);
+      if (verdict === "abort") this.store.fence(newBookingId);
+      return verdict;
+    });
+  }
+
+  /** Target side: the source gave its seat up, so the seat is confirmed and D1 written. */
+  async completeMove(newBookingId: string): Promise<Result<"confirmed">> {
+    const now = Date.now();
+    const outcome = this.ctx.storage.transactionSync((): Result<"confirmed"> => {
+      const hold = this.store.hold(newBookingId);
+      if (hold?.status === "CONFIRMED") return ok("confirmed");
+      const terms = this.store.moveTerms(newBookingId);
+      const steps = terms ? moveCompleteSteps(hold, terms) : undefined;
+      if (!steps)
+        return fail("BOOKING_NOT_ACTIVE", "This reschedule was abandoned; the booking stays where it was.");
+      this.apply([steps], now);
+      return ok("confirmed");
+    });
+    await this.settle();
+    return outcome;
+  }
+
+  /** Target side: the source refused, so the kept seat goes back (compensation). */
+  async abortMove(newBookingId: string): Promise<void> {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      if (this.store.hold(newBookingId)?.status === "MOVING") {
+        this.store.setStatus(newBookingId, "RELEASED");
+        this.rebalance(now);
+      }
+    });
+    await this.settle();
+  }
+
+  /** A move whose deadline passed: the source says whether its seat went; finish or give back. */
+  private async resolveLapsedMoves(): Promise<void> {
+    const lapsed = this.store.holds().filter((h) => h.status === "MOVING" && h.expiresAt <= Date.now());
+    for (const hold of lapsed) {
+      const terms = this.store.moveTerms(hold.bookingId);
+      if (!terms) continue;
+      try {
+        const source = this.env.SLOT.get(this.env.SLOT.idFromName(terms.fromSlotId));
+        const verdict = await source.resolveMove(terms.fromBookingId, hold.bookingId);
+        if (verdict === "moved") await this.completeMove(hold.bookingId);
+        else await this.abortMove(hold.bookingId);
+      } catch (error) {
+        console.warn("resolving a lapsed move failed; retrying", hold.bookingId, error);
+        this.ctx.storage.transactionSync(() =>
+          this.store.setExpiry(hold.bookingId, Date.now() + EFFECT_LEASE_MS),
+        );
+      }
+    }
   }
 
   /** The provider changed the slot's size (only possible while nobody holds a seat): recount for the room. */
@@ -395,12 +675,18 @@ export class SlotObject extends DurableObject<Env> {
    * The instructor cancelled: no more bookings; every booking ends, whatever its state
    * (slot-state.ts decideInstructorCancel). Safe to call again.
    */
-  async cancelAll(event: SessionEvent): Promise<void> {
+  async cancelAll(
+    event: SessionEvent,
+    cancelledBy: "PROVIDER" | "PROVIDER_NO_SHOW" = "PROVIDER",
+  ): Promise<void> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      this.store.setMeta("session", "CANCELLED");
-      this.store.setMeta("slot_status", "CANCELLED");
-      this.apply(decideInstructorCancel(this.store.holds()), now);
+      // A lesson ended without its provider stays ended (no-show found at the end).
+      if (this.store.getMeta("session") !== "COMPLETED") {
+        this.store.setMeta("session", "CANCELLED");
+        this.store.setMeta("slot_status", "CANCELLED");
+      }
+      this.apply(decideInstructorCancel(this.store.holds(), cancelledBy), now);
     });
     await this.settle();
     this.room.broadcast(event);
@@ -433,6 +719,7 @@ export class SlotObject extends DurableObject<Env> {
    * a payment authorized in time whose webhook is late (or lost) still gets its seat.
    */
   override async alarm(): Promise<void> {
+    await this.resolveLapsedMoves();
     for (const hold of dueForExpiry(this.store.holds(), Date.now())) {
       if (!hold.paymentIntentId) continue;
       try {
@@ -451,6 +738,7 @@ export class SlotObject extends DurableObject<Env> {
       this.store.setStatus(hold.bookingId, "EXPIRED");
       this.store.enqueue({ kind: "release", bookingId: hold.bookingId, status: "EXPIRED" }, now);
     }
+    this.rebalance(now);
   }
 
   private effectContext(attempt: number): EffectContext {
@@ -548,4 +836,18 @@ export class SlotObject extends DurableObject<Env> {
     const stored = (this.store.getMeta("slot_status") ?? "OPEN") as SlotLiveStatus;
     return { type: "slot", seatsLeft, status: stored === "OPEN" && seatsLeft === 0 ? "FULL" : stored };
   }
+}
+
+/** The D1 projection of an entry as decided at `now`. */
+function projection(entry: WaitEntry, now: number) {
+  return {
+    id: entry.id,
+    studentId: entry.studentId,
+    status: entry.status,
+    seq: entry.seq,
+    offeredAt: entry.offeredAt,
+    offerExpiresAt: entry.offerExpiresAt,
+    createdAt: entry.createdAt,
+    updatedAt: now,
+  };
 }

@@ -57,6 +57,8 @@ export interface Payments {
     bookingId: string;
     reason: string;
     attempt: number;
+    /** Left with the provider: only what exceeds it is refunded (0: everything). */
+    keep?: number;
   }): Promise<RefundView | null>;
   /** The PaymentIntent a refund or charge belongs to, read from Stripe (webhook bodies are hints). */
   intentOfRefund(refundId: string): Promise<string | null>;
@@ -236,14 +238,15 @@ export function createStripePayments(config: StripeConfig): Payments {
       guarded(async () => {
         await stripe.paymentIntents.cancel(intentId);
       }),
-    refundRemainder: ({ intentId, bookingId, reason, attempt }) =>
+    refundRemainder: ({ intentId, bookingId, reason, attempt, keep = 0 }) =>
       guarded(async () => {
         const [intent, refunds] = await Promise.all([
           stripe.paymentIntents.retrieve(intentId),
           listRefunds(intentId),
         ]);
         // A refund that failed is never retried by itself (the card is usually gone): people are told.
-        const amount = hasFailedRefund(refunds) ? 0 : refundRemainder(toSnapshot(intent, refunds));
+        const left = hasFailedRefund(refunds) ? 0 : refundRemainder(toSnapshot(intent, refunds));
+        const amount = left - keep;
         if (amount <= 0) return null;
         const refund = await stripe.refunds.create(
           {
@@ -252,7 +255,8 @@ export function createStripePayments(config: StripeConfig): Payments {
             reason: "requested_by_customer",
             metadata: { bookingId, lecternReason: reason.slice(0, 400) },
           },
-          { idempotencyKey: `booking-${bookingId}-refund-${attempt}` },
+          // A different share kept is a different refund (a reschedule's difference, then a cancel).
+          { idempotencyKey: `booking-${bookingId}-refund-${keep > 0 ? `keep${keep}-` : ""}${attempt}` },
         );
         return { id: refund.id, status: refund.status ?? "pending", amount: refund.amount };
       }),

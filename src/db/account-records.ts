@@ -90,14 +90,14 @@ export function createAccountRecords(db: Db, d1: D1Database): AccountRecords {
     },
 
     async saveProfileRepricingOpenSlots(profile) {
-      const { userId, hourlyRate, currency, bio, updatedAt: now } = profile;
+      const { userId, hourlyRate, currency, bio, cancellationPolicy, updatedAt: now } = profile;
       await runBatch(d1, [
         db
           .insert(providerProfiles)
           .values(profile)
           .onConflictDoUpdate({
             target: providerProfiles.userId,
-            set: { hourlyRate, currency, bio, updatedAt: now },
+            set: { hourlyRate, currency, bio, cancellationPolicy, updatedAt: now },
           }),
         sql`
           -- D1 binds JS numbers as REAL: the cast keeps this an integer division, as priceForDuration.

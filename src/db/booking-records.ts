@@ -7,6 +7,7 @@ import {
   pendingRefundAmount,
   refundedAmount,
 } from "../domain/payment-state";
+import type { CancelledBy, WaitlistStatus } from "../shared/api-types";
 import { runBatch, statement } from "./statements";
 
 /**
@@ -34,10 +35,24 @@ export interface SlotRecords {
     slotId: string;
     status: "EXPIRED" | "CANCELLED";
     reason?: string;
+    cancelledBy?: CancelledBy;
   }): Promise<void>;
   markAuthorized(bookingId: string): Promise<void>;
   confirmBooking(input: { bookingId: string; slotId: string; studentId: string }): Promise<void>;
-  withdrawBooking(input: { bookingId: string; slotId: string }): Promise<void>;
+  /** A confirmed seat is given up: who ended it and what of the money the provider keeps. */
+  withdrawBooking(input: {
+    bookingId: string;
+    slotId: string;
+    cancelledBy: CancelledBy;
+    retained: number;
+  }): Promise<void>;
+  /** Writes a waitlist entry as the slot object decided it (a newer decision wins). */
+  saveWaitlistEntry(entry: WaitlistProjection & { slotId: string }): Promise<void>;
+  /**
+   * A reschedule completed: the new CONFIRMED booking on `slotId` (the target), the old one
+   * CANCELLED, the session seat and the payment moved, both slots recounted. One batch; repeatable.
+   */
+  moveBooking(move: MoveRecord & { slotId: string }): Promise<void>;
   syncPayment(input: {
     bookingId: string;
     slotId: string;
@@ -52,6 +67,28 @@ export interface SlotRecords {
   findReplay(bookingId: string): Promise<ReplayRow | null>;
 }
 
+export interface WaitlistProjection {
+  id: string;
+  studentId: string;
+  status: WaitlistStatus;
+  seq: number;
+  offeredAt: number | null;
+  offerExpiresAt: number | null;
+  createdAt: number;
+  /** The object's decision time: an older write never overwrites a newer one. */
+  updatedAt: number;
+}
+
+export interface MoveRecord {
+  newBookingId: string;
+  fromBookingId: string;
+  fromSlotId: string;
+  studentId: string;
+  intentId: string;
+  amount: number;
+  currency: string;
+}
+
 export interface PendingBookingInput {
   bookingId: string;
   slotId: string;
@@ -62,8 +99,13 @@ export interface PendingBookingInput {
   maxUnpaidHolds: number;
 }
 
-/** "ok", or why not: the slot changed/closed, or the student already holds too many unpaid seats. */
-export type PendingInsert = "ok" | "slot_changed" | "too_many_holds";
+/**
+ * Written (with the cancellation policy it snapshotted, JSON or null for the default), or why not:
+ * the slot changed/closed, or the student already holds too many unpaid seats.
+ */
+export type PendingInsert =
+  | { ok: true; policy: string | null }
+  | { ok: false; reason: "slot_changed" | "too_many_holds" };
 
 export interface ReplayRow {
   id: string;
@@ -72,9 +114,11 @@ export interface ReplayRow {
   client_secret: string | null;
 }
 
+/** Seats: active bookings plus seats kept for a waitlisted student by an open offer. */
 const recountSeats = (slotId: string) => sql`
   UPDATE slots SET seats_taken = (
     SELECT COUNT(*) FROM bookings WHERE slot_id = ${slotId} AND status IN ('PENDING_PAYMENT', 'CONFIRMED'))
+    + (SELECT COUNT(*) FROM waitlist_entries WHERE slot_id = ${slotId} AND status = 'OFFERED')
    WHERE id = ${slotId}`;
 
 const unpaidHolds = (studentId: string, now: number) => sql`
@@ -91,20 +135,28 @@ export function createSlotRecords(d1: D1Database, clock: () => number): SlotReco
         sql`UPDATE bookings SET status = 'EXPIRED', updated_at = ${now}
              WHERE slot_id = ${input.slotId} AND student_id = ${input.studentId} AND status = 'PENDING_PAYMENT'`,
         // One statement, so the cap across slots holds under any concurrency (D1 runs writes in turn).
+        // The provider's cancellation policy in force now is kept with the booking.
         sql`INSERT INTO bookings (id, slot_id, student_id, status, amount, currency, hold_expires_at,
-                                  idempotency_key, created_at, updated_at)
+                                  idempotency_key, cancellation_policy, created_at, updated_at)
             SELECT ${input.bookingId}, id, ${input.studentId}, 'PENDING_PAYMENT', price_amount, currency,
-                   ${input.holdExpiresAt}, ${input.idempotencyKey}, ${now}, ${now}
+                   ${input.holdExpiresAt}, ${input.idempotencyKey},
+                   (SELECT cancellation_policy FROM provider_profiles WHERE user_id = slots.provider_id),
+                   ${now}, ${now}
               FROM slots
              WHERE id = ${input.slotId} AND version = ${input.slotVersion} AND status = 'OPEN'
-               AND starts_at > ${now} AND ${unpaidHolds(input.studentId, now)} < ${input.maxUnpaidHolds}`,
+               AND starts_at > ${now} AND ${unpaidHolds(input.studentId, now)} < ${input.maxUnpaidHolds}
+            RETURNING cancellation_policy`,
         recountSeats(input.slotId),
       ]);
-      if (inserted?.meta.changes === 1) return "ok";
+      const row = inserted?.results[0] as { cancellation_policy: string | null } | undefined;
+      if (row) return { ok: true, policy: row.cancellation_policy };
       const count = await statement(d1, sql`SELECT ${unpaidHolds(input.studentId, now)} AS n`).first<{
         n: number;
       }>();
-      return (count?.n ?? 0) >= input.maxUnpaidHolds ? "too_many_holds" : "slot_changed";
+      return {
+        ok: false,
+        reason: (count?.n ?? 0) >= input.maxUnpaidHolds ? "too_many_holds" : "slot_changed",
+      };
     },
 
     async attachIntent(input) {
@@ -132,7 +184,9 @@ export function createSlotRecords(d1: D1Database, clock: () => number): SlotReco
       const now = clock();
       await runBatch(d1, [
         sql`UPDATE bookings SET status = ${input.status}, updated_at = ${now},
-                   last_payment_error = COALESCE(${input.reason ?? null}, last_payment_error)
+                   last_payment_error = COALESCE(${input.reason ?? null}, last_payment_error),
+                   cancelled_by = ${input.status === "CANCELLED" ? (input.cancelledBy ?? "SYSTEM") : null},
+                   cancelled_at = ${input.status === "CANCELLED" ? now : null}
              WHERE id = ${input.bookingId} AND status = 'PENDING_PAYMENT'`,
         recountSeats(input.slotId),
       ]);
@@ -172,10 +226,11 @@ export function createSlotRecords(d1: D1Database, clock: () => number): SlotReco
       ]);
     },
 
-    async withdrawBooking({ bookingId, slotId }) {
+    async withdrawBooking({ bookingId, slotId, cancelledBy, retained }) {
       const now = clock();
       await runBatch(d1, [
-        sql`UPDATE bookings SET status = 'CANCELLED', updated_at = ${now}
+        sql`UPDATE bookings SET status = 'CANCELLED', updated_at = ${now}, cancelled_by = ${cancelledBy},
+                   cancelled_at = ${now}, retained_amount = ${retained}
              WHERE id = ${bookingId} AND status IN ('PENDING_PAYMENT', 'CONFIRMED')`,
         sql`UPDATE session_participants SET status = 'CANCELLED' WHERE booking_id = ${bookingId}`,
         // Captured money is now owed back; the refund effect and Stripe's answer follow.
@@ -236,6 +291,53 @@ export function createSlotRecords(d1: D1Database, clock: () => number): SlotReco
         if (refund.status === "failed") statements.push(fact("refund_failed", refund.id, refund.amount));
       }
       await runBatch(d1, statements);
+    },
+
+    async saveWaitlistEntry(entry) {
+      await runBatch(d1, [
+        sql`INSERT INTO waitlist_entries (id, slot_id, student_id, status, seq, offered_at, offer_expires_at,
+                                          created_at, updated_at)
+            VALUES (${entry.id}, ${entry.slotId}, ${entry.studentId}, ${entry.status}, ${entry.seq},
+                    ${entry.offeredAt}, ${entry.offerExpiresAt}, ${entry.createdAt}, ${entry.updatedAt})
+            ON CONFLICT(id) DO UPDATE SET status = excluded.status, offered_at = excluded.offered_at,
+                   offer_expires_at = excluded.offer_expires_at, updated_at = excluded.updated_at
+             WHERE excluded.updated_at >= waitlist_entries.updated_at`,
+        recountSeats(entry.slotId),
+      ]);
+    },
+
+    async moveBooking(move) {
+      const now = clock();
+      const { newBookingId, fromBookingId, slotId } = move;
+      const sessionId = sql`(SELECT id FROM teaching_sessions WHERE slot_id = ${slotId})`;
+      const oldConfirmed = sql`EXISTS (SELECT 1 FROM bookings WHERE id = ${fromBookingId} AND status = 'CONFIRMED')`;
+      await runBatch(d1, [
+        sql`INSERT INTO teaching_sessions (id, slot_id, provider_id, status, channel_name, created_at)
+            SELECT ${newId("ses")}, id, provider_id, 'SCHEDULED', ${`lectern-${slotId}`}, ${now} FROM slots WHERE id = ${slotId}
+            ON CONFLICT(slot_id) DO NOTHING`,
+        sql`INSERT INTO bookings (id, slot_id, student_id, status, amount, currency, hold_expires_at,
+                                  payment_intent_id, session_id, cancellation_policy, rescheduled_from,
+                                  created_at, updated_at)
+            SELECT ${newBookingId}, ${slotId}, student_id, 'CONFIRMED', ${move.amount}, ${move.currency}, ${now},
+                   ${move.intentId}, ${sessionId}, cancellation_policy, id, ${now}, ${now}
+              FROM bookings WHERE id = ${fromBookingId} AND status = 'CONFIRMED'
+            ON CONFLICT(id) DO NOTHING`,
+        sql`INSERT INTO session_participants (session_id, user_id, booking_id, status, joined_at)
+            SELECT ${sessionId}, ${move.studentId}, ${newBookingId}, 'CONFIRMED', ${now} WHERE ${oldConfirmed}
+            ON CONFLICT(session_id, user_id) DO UPDATE SET status = 'CONFIRMED', booking_id = excluded.booking_id`,
+        sql`INSERT INTO conversations (id, student_id, provider_id, created_at)
+            SELECT ${newId("cnv")}, ${move.studentId}, provider_id, ${now} FROM slots
+             WHERE id = ${slotId} AND session_type = 'ONE_TO_ONE' AND ${oldConfirmed}
+            ON CONFLICT(student_id, provider_id) DO NOTHING`,
+        sql`UPDATE payments SET booking_id = ${newBookingId}, slot_id = ${slotId}, updated_at = ${now}
+             WHERE booking_id = ${fromBookingId} AND ${oldConfirmed}`,
+        sql`UPDATE session_participants SET status = 'CANCELLED' WHERE booking_id = ${fromBookingId}`,
+        sql`UPDATE bookings SET status = 'CANCELLED', cancelled_by = 'RESCHEDULE', cancelled_at = ${now},
+                   rescheduled_to = ${newBookingId}, updated_at = ${now}
+             WHERE id = ${fromBookingId} AND status = 'CONFIRMED'`,
+        recountSeats(slotId),
+        recountSeats(move.fromSlotId),
+      ]);
     },
 
     async recordPaymentFailure(bookingId, message) {

@@ -6,7 +6,8 @@ import { statement } from "./statements";
 
 /**
  * All the SQL of notifications. Fact scans find what happened (a confirmed booking, a refund, a
- * cancelled session, a lesson about to start) and still lacks an outbox row for some recipient,
+ * cancelled session, a lesson about to start, a student's cancel or reschedule, a tutor who never
+ * showed, a waitlist offer made or lapsed) and still lacks an outbox row for some recipient,
  * by the same dedupe key `dedupeKey()` writes; the outbox half queues, claims and settles rows
  * and lists a user's mailbox.
  */
@@ -73,17 +74,78 @@ export interface SessionFact extends LessonFact {
   participants: Person[];
 }
 
+/** To the provider: a student cancelled a confirmed booking. */
+export interface StudentCancelledFact {
+  bookingId: string;
+  startsAt: number;
+  endsAt: number;
+  /** amount − retained_amount: what the student gets back under the booking's policy. */
+  refundAmount: number;
+  currency: string;
+  studentName: string;
+  provider: Person;
+}
+
+/** A booking moved to another slot: the lesson fields are the new booking's, `previous` the old slot. */
+export interface RescheduledFact extends LessonFact {
+  /** The new booking (its `rescheduled_from` is the old one). */
+  bookingId: string;
+  previous: { startsAt: number; endsAt: number };
+  /** old amount − new amount, refunded on the same payment. */
+  refundAmount: number;
+  currency: string;
+  student: Person;
+  provider: Person;
+}
+
+/** A student's booking cancelled because the tutor never joined; refunded in full. */
+export interface ProviderNoShowFact {
+  bookingId: string;
+  startsAt: number;
+  endsAt: number;
+  amount: number;
+  currency: string;
+  /** The booking's payment status, null without a payments row. */
+  paymentStatus: string | null;
+  student: Person;
+  providerName: string;
+}
+
+/** A waitlist entry that was offered a seat (and, for a lapse, did not take it in time). */
+export interface WaitlistOfferFact {
+  entryId: string;
+  slotId: string;
+  startsAt: number;
+  endsAt: number;
+  offerExpiresAt: number;
+  student: Person;
+  providerName: string;
+}
+
 /** The D1 half of the scans: each returns at most SCAN_LIMIT facts with a recipient still unqueued. */
 export interface NotificationFacts {
   confirmedBookings(now: number): Promise<ConfirmedBookingFact[]>;
-  /** Cancelled bookings whose captured money is going back or went back. */
+  /**
+   * Cancelled bookings whose captured money is going back or went back, except reschedules and
+   * provider no-shows (their own emails say it).
+   */
   refunds(now: number): Promise<RefundFact[]>;
   /** Failed refunds while the payment still stands at REFUND_FAILED. */
   failedRefunds(now: number): Promise<RefundFailedFact[]>;
-  /** Sessions the instructor cancelled, with the seats still confirmed at that moment. */
+  /** Sessions the instructor cancelled (not no-shows), with the seats still confirmed at that moment. */
   cancelledSessions(now: number): Promise<SessionFact[]>;
   /** Scheduled sessions starting within 24 h, with their confirmed seats. */
   dueReminders(now: number): Promise<SessionFact[]>;
+  /** Confirmed bookings their student cancelled (cancelled_by STUDENT). */
+  studentCancellations(now: number): Promise<StudentCancelledFact[]>;
+  /** Reschedules (old booking cancelled_by RESCHEDULE) whose new lesson has not ended. */
+  reschedules(now: number): Promise<RescheduledFact[]>;
+  /** Bookings cancelled because the provider never showed (cancelled_by PROVIDER_NO_SHOW). */
+  providerNoShows(now: number): Promise<ProviderNoShowFact[]>;
+  /** Entries holding an offer that has not run out, for lessons not yet started. */
+  waitlistOffers(now: number): Promise<WaitlistOfferFact[]>;
+  /** Entries whose offer ran out (EXPIRED with offered_at), for lessons not yet started. */
+  waitlistLapses(now: number): Promise<WaitlistOfferFact[]>;
 }
 
 const personColumns = (alias: string, prefix: string) =>
@@ -111,6 +173,17 @@ function keySql(kind: NotificationKind | SQL, subjectColumn: string, userColumn:
 function notQueued(key: SQL): SQL {
   return sql`NOT EXISTS (SELECT 1 FROM email_outbox o WHERE o.dedupe_key = ${key})`;
 }
+
+/** Over `b` (a booking): its own cancellation is told by a more specific email than the refund one. */
+const refundToldElsewhere = sql`COALESCE(b.cancelled_by, '') IN ('RESCHEDULE', 'PROVIDER_NO_SHOW')`;
+
+/**
+ * Over `b` and `pay`: what reschedules already gave back on this payment before this booking.
+ * A reschedule moves the payment to the new booking and refunds the price difference, so a
+ * booking at the end of a chain owes the captured amount minus its own price for earlier moves.
+ */
+const refundedForReschedules = sql`CASE WHEN b.rescheduled_from IS NOT NULL
+  THEN MAX(0, pay.amount_captured - b.amount) ELSE 0 END`;
 
 /**
  * Over `sp` (a participant) and `ts` (its session): the seat was still confirmed when the
@@ -191,6 +264,39 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
     return bySession;
   }
 
+  /** Waitlist entries matching `where` (over `w`) of lessons not yet started, still unqueued for `kind`. */
+  async function findWaitlistFacts(
+    where: SQL,
+    kind: "waitlist-offered" | "waitlist-lapsed",
+    now: number,
+  ): Promise<WaitlistOfferFact[]> {
+    const { results } = await statement(
+      d1,
+      sql`
+        SELECT w.id AS entryId, w.slot_id AS slotId, w.offer_expires_at AS offerExpiresAt,
+               s.starts_at AS startsAt, s.ends_at AS endsAt,
+               ${personColumns("st", "student")}, p.name AS providerName
+          FROM waitlist_entries w
+          JOIN slots s ON s.id = w.slot_id
+          JOIN users st ON st.id = w.student_id
+          JOIN users p ON p.id = s.provider_id
+         WHERE ${where}
+           AND s.starts_at > ${now}
+           AND ${notQueued(keySql(kind, "w.id", "w.student_id"))}
+         ORDER BY w.offered_at
+         LIMIT ${SCAN_LIMIT}`,
+    ).all<PersonColumns<"student"> & Omit<WaitlistOfferFact, "student">>();
+    return results.map((row) => ({
+      entryId: row.entryId,
+      slotId: row.slotId,
+      startsAt: row.startsAt,
+      endsAt: row.endsAt,
+      offerExpiresAt: row.offerExpiresAt,
+      student: person(row, "student"),
+      providerName: row.providerName,
+    }));
+  }
+
   return {
     async confirmedBookings(now) {
       const { results } = await statement(
@@ -205,6 +311,8 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
             JOIN users st ON st.id = b.student_id
             JOIN users p ON p.id = s.provider_id
            WHERE b.status = 'CONFIRMED'
+             -- A rescheduled booking is told by the reschedule scan, not as a new booking.
+             AND b.rescheduled_from IS NULL
              -- A booking is confirmed within minutes of its hold, so this bounds the scan by the
              -- (status, hold_expires_at) index to bookings of the last week.
              AND b.hold_expires_at >= ${now - SCAN_WINDOW_MS}
@@ -234,15 +342,16 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
     async refunds(now) {
       // The amount: what Stripe gave back (REFUNDED, PARTIALLY_REFUNDED) or is giving back
       // (REFUND_PENDING: the pending refunds, or everything captured not yet refunded before the
-      // refund exists). Only money that was captured: a released authorization never moved any.
+      // refund exists, less what the policy lets the provider keep). Only money that was captured:
+      // a released authorization never moved any. Reschedules and no-shows have their own emails.
       const { results } = await statement(
         d1,
         sql`
           SELECT b.id AS bookingId, b.session_id AS sessionId, pay.status AS paymentStatus,
                  pay.currency AS currency,
-                 CASE WHEN pay.status != 'REFUND_PENDING' THEN pay.refunded_amount
+                 CASE WHEN pay.status != 'REFUND_PENDING' THEN pay.refunded_amount - ${refundedForReschedules}
                       WHEN pay.refund_pending_amount > 0 THEN pay.refund_pending_amount
-                      ELSE pay.amount_captured - pay.refunded_amount END AS refundAmount,
+                      ELSE pay.amount_captured - pay.refunded_amount - b.retained_amount END AS refundAmount,
                  s.starts_at AS startsAt, s.ends_at AS endsAt,
                  ${personColumns("st", "student")}, p.name AS providerName
             FROM bookings b
@@ -251,6 +360,7 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
             JOIN users st ON st.id = b.student_id
             JOIN users p ON p.id = s.provider_id
            WHERE b.status IN ('CANCELLED', 'EXPIRED')
+             AND NOT ${refundToldElsewhere}
              AND b.hold_expires_at >= ${now - REFUND_BOOKING_AGE_MS}
              AND pay.status IN ('REFUND_PENDING', 'PARTIALLY_REFUNDED', 'REFUNDED')
              AND pay.amount_captured > 0
@@ -309,7 +419,9 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
     cancelledSessions(now) {
       return findSessionFacts(
         // Only lessons not long past are worth telling about; the slots_start index bounds the scan.
-        sql`s.starts_at >= ${now - DAY_MS} AND ts.status = 'CANCELLED'`,
+        // A no-show cancel is the provider's failure, not their decision: providerNoShows() tells it.
+        sql`s.starts_at >= ${now - DAY_MS} AND ts.status = 'CANCELLED'
+            AND COALESCE(ts.cancel_reason, '') != 'PROVIDER_NO_SHOW'`,
         sql`${"session-cancelled"}`,
         seatedWhenCancelled,
       );
@@ -323,6 +435,127 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
         // Same rule as dueReminder(): the 1 h reminder from start−1h on.
         sql`CASE WHEN s.starts_at - ${now} <= ${HOUR_MS} THEN 'reminder-1h' ELSE 'reminder-24h' END`,
         sql`sp.status = 'CONFIRMED'`,
+      );
+    },
+
+    async studentCancellations(now) {
+      // session_id is set only by the confirmation, so it tells a cancelled seat from a dropped hold.
+      const { results } = await statement(
+        d1,
+        sql`
+          SELECT b.id AS bookingId, MAX(0, b.amount - b.retained_amount) AS refundAmount, b.currency AS currency,
+                 s.starts_at AS startsAt, s.ends_at AS endsAt, st.name AS studentName,
+                 ${personColumns("p", "provider")}
+            FROM bookings b
+            JOIN slots s ON s.id = b.slot_id
+            JOIN users st ON st.id = b.student_id
+            JOIN users p ON p.id = s.provider_id
+           WHERE b.cancelled_by = 'STUDENT' AND b.cancelled_at >= ${now - SCAN_WINDOW_MS}
+             AND b.status = 'CANCELLED' AND b.session_id IS NOT NULL
+             AND ${notQueued(keySql("student-cancelled", "b.id", "p.id"))}
+           ORDER BY b.cancelled_at
+           LIMIT ${SCAN_LIMIT}`,
+      ).all<PersonColumns<"provider"> & Omit<StudentCancelledFact, "provider">>();
+      return results.map((row) => ({
+        bookingId: row.bookingId,
+        startsAt: row.startsAt,
+        endsAt: row.endsAt,
+        refundAmount: row.refundAmount,
+        currency: row.currency,
+        studentName: row.studentName,
+        provider: person(row, "provider"),
+      }));
+    },
+
+    async reschedules(now) {
+      const { results } = await statement(
+        d1,
+        sql`
+          SELECT b.id AS bookingId, COALESCE(b.session_id, b.id) AS sessionId,
+                 ns.starts_at AS startsAt, ns.ends_at AS endsAt, ns.session_type = 'GROUP' AS isGroup,
+                 os.starts_at AS previousStartsAt, os.ends_at AS previousEndsAt,
+                 MAX(0, o.amount - b.amount) AS refundAmount, b.currency AS currency,
+                 ${personColumns("st", "student")}, ${personColumns("p", "provider")}
+            FROM bookings o
+            JOIN bookings b ON b.id = o.rescheduled_to AND b.rescheduled_from = o.id
+            JOIN slots os ON os.id = o.slot_id
+            JOIN slots ns ON ns.id = b.slot_id
+            JOIN users st ON st.id = b.student_id
+            JOIN users p ON p.id = ns.provider_id
+           WHERE o.cancelled_by = 'RESCHEDULE' AND o.cancelled_at >= ${now - SCAN_WINDOW_MS}
+             AND o.status = 'CANCELLED'
+             AND ns.ends_at > ${now}
+             AND (${notQueued(keySql("booking-rescheduled", "b.id", "b.student_id"))}
+                  OR ${notQueued(keySql("booking-rescheduled", "b.id", "p.id"))})
+           ORDER BY o.cancelled_at
+           LIMIT ${SCAN_LIMIT}`,
+      ).all<
+        PersonColumns<"student"> &
+          PersonColumns<"provider"> &
+          Omit<RescheduledFact, "student" | "provider" | "group" | "previous"> & {
+            isGroup: number;
+            previousStartsAt: number;
+            previousEndsAt: number;
+          }
+      >();
+      return results.map((row) => ({
+        bookingId: row.bookingId,
+        sessionId: row.sessionId,
+        startsAt: row.startsAt,
+        endsAt: row.endsAt,
+        group: row.isGroup === 1,
+        previous: { startsAt: row.previousStartsAt, endsAt: row.previousEndsAt },
+        refundAmount: row.refundAmount,
+        currency: row.currency,
+        student: person(row, "student"),
+        provider: person(row, "provider"),
+      }));
+    },
+
+    async providerNoShows(now) {
+      const { results } = await statement(
+        d1,
+        sql`
+          SELECT b.id AS bookingId, b.amount AS amount, b.currency AS currency, pay.status AS paymentStatus,
+                 s.starts_at AS startsAt, s.ends_at AS endsAt,
+                 ${personColumns("st", "student")}, p.name AS providerName
+            FROM bookings b
+            JOIN slots s ON s.id = b.slot_id
+            JOIN users st ON st.id = b.student_id
+            JOIN users p ON p.id = s.provider_id
+            LEFT JOIN payments pay ON pay.booking_id = b.id
+           WHERE b.cancelled_by = 'PROVIDER_NO_SHOW' AND b.cancelled_at >= ${now - SCAN_WINDOW_MS}
+             AND b.status = 'CANCELLED'
+             AND ${notQueued(keySql("provider-no-show", "b.id", "b.student_id"))}
+           ORDER BY b.cancelled_at
+           LIMIT ${SCAN_LIMIT}`,
+      ).all<PersonColumns<"student"> & Omit<ProviderNoShowFact, "student">>();
+      return results.map((row) => ({
+        bookingId: row.bookingId,
+        startsAt: row.startsAt,
+        endsAt: row.endsAt,
+        amount: row.amount,
+        currency: row.currency,
+        paymentStatus: row.paymentStatus,
+        student: person(row, "student"),
+        providerName: row.providerName,
+      }));
+    },
+
+    waitlistOffers(now) {
+      // Told only while it can still be taken: an offer already booked or lapsed needs no invitation.
+      return findWaitlistFacts(
+        sql`w.status = 'OFFERED' AND w.offered_at >= ${now - SCAN_WINDOW_MS} AND w.offer_expires_at > ${now}`,
+        "waitlist-offered",
+        now,
+      );
+    },
+
+    waitlistLapses(now) {
+      return findWaitlistFacts(
+        sql`w.status = 'EXPIRED' AND w.offered_at IS NOT NULL AND w.offer_expires_at >= ${now - SCAN_WINDOW_MS}`,
+        "waitlist-lapsed",
+        now,
       );
     },
   };

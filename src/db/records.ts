@@ -9,6 +9,7 @@ import { createNotificationFacts, type NotificationFacts } from "./notification-
 import { createPatternRecords, type PatternRecords } from "./pattern-records";
 import { createSessionRecords, type SessionRecords } from "./session-records";
 import { createSlotRecordsForServices, type SlotRowRecords } from "./slot-records";
+import { createWaitlistRecords, type WaitlistRecords } from "./waitlist-records";
 
 /**
  * Every repository the services use, one per aggregate. SQL lives only in src/db: services ask
@@ -25,6 +26,7 @@ export interface Records {
   patterns: PatternRecords;
   sessions: SessionRecords;
   slots: SlotRowRecords;
+  waitlist: WaitlistRecords;
 }
 
 export function createRecords(db: Db, d1: D1Database): Records {
@@ -39,5 +41,6 @@ export function createRecords(db: Db, d1: D1Database): Records {
     patterns: createPatternRecords(db, d1),
     sessions: createSessionRecords(db, d1),
     slots: createSlotRecordsForServices(db, d1),
+    waitlist: createWaitlistRecords(db),
   };
 }

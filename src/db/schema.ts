@@ -38,6 +38,8 @@ export const providerProfiles = sqliteTable("provider_profiles", {
   hourlyRate: integer("hourly_rate").notNull(),
   currency: text("currency").notNull(),
   bio: text("bio"),
+  /** JSON CancellationPolicy; null is the default (full refund until the start). */
+  cancellationPolicy: text("cancellation_policy"),
   updatedAt: integer("updated_at").notNull(),
 });
 
@@ -103,6 +105,7 @@ export type ProviderProfileRow = typeof providerProfiles.$inferSelect;
 
 export const bookingStatuses = ["PENDING_PAYMENT", "CONFIRMED", "EXPIRED", "CANCELLED"] as const;
 export type BookingStatus = (typeof bookingStatuses)[number];
+export const cancelledByValues = ["STUDENT", "PROVIDER", "PROVIDER_NO_SHOW", "RESCHEDULE", "SYSTEM"] as const;
 
 export const bookings = sqliteTable(
   "bookings",
@@ -122,11 +125,20 @@ export const bookings = sqliteTable(
     lastPaymentError: text("last_payment_error"),
     sessionId: text("session_id"),
     idempotencyKey: text("idempotency_key"),
+    /** JSON CancellationPolicy in force when the booking was made (null: the default). */
+    cancellationPolicy: text("cancellation_policy"),
+    rescheduledFrom: text("rescheduled_from"),
+    rescheduledTo: text("rescheduled_to"),
+    cancelledBy: text("cancelled_by", { enum: cancelledByValues }),
+    cancelledAt: integer("cancelled_at"),
+    /** What the provider keeps of the captured money after a student's cancel (the policy's share). */
+    retainedAmount: integer("retained_amount").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [
     index("bookings_slot").on(t.slotId, t.status),
+    index("bookings_cancelled").on(t.cancelledBy, t.cancelledAt),
     index("bookings_student").on(t.studentId, t.createdAt),
     index("bookings_status_hold").on(t.status, t.holdExpiresAt),
     // The second guard: one student never holds two active bookings on one slot.
@@ -265,6 +277,7 @@ export const teachingSessions = sqliteTable(
     channelName: text("channel_name").notNull(),
     startedAt: integer("started_at"),
     endedAt: integer("ended_at"),
+    cancelReason: text("cancel_reason", { enum: ["PROVIDER_NO_SHOW"] }),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [uniqueIndex("sessions_slot").on(t.slotId), index("sessions_provider").on(t.providerId)],
@@ -282,6 +295,8 @@ export const sessionParticipants = sqliteTable(
     bookingId: text("booking_id").notNull(),
     status: text("status", { enum: ["CONFIRMED", "CANCELLED"] }).notNull(),
     joinedAt: integer("joined_at").notNull(),
+    /** Sealed when the session ends: joined the video at least once, or not. */
+    attendance: text("attendance", { enum: ["ATTENDED", "NO_SHOW"] }),
   },
   (t) => [primaryKey({ columns: [t.sessionId, t.userId] }), index("participants_user").on(t.userId)],
 );
@@ -385,3 +400,32 @@ export const emailOutbox = sqliteTable(
   ],
 );
 export type AttendanceRow = typeof attendance.$inferSelect;
+
+export const waitlistStatuses = ["WAITING", "OFFERED", "BOOKED", "EXPIRED", "LEFT"] as const;
+
+/**
+ * The D1 projection of a slot's waiting line; the slot object decides (offers, expiry) and writes
+ * each entry's state here. Ordered by `seq` (the object's insertion order).
+ */
+export const waitlistEntries = sqliteTable(
+  "waitlist_entries",
+  {
+    id: text("id").primaryKey(),
+    slotId: text("slot_id").notNull(),
+    studentId: text("student_id")
+      .notNull()
+      .references(() => users.id),
+    status: text("status", { enum: waitlistStatuses }).notNull(),
+    seq: integer("seq").notNull(),
+    offeredAt: integer("offered_at"),
+    offerExpiresAt: integer("offer_expires_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("waitlist_slot").on(t.slotId, t.status, t.seq),
+    index("waitlist_student").on(t.studentId, t.createdAt),
+    uniqueIndex("waitlist_one_active").on(t.slotId, t.studentId).where(sql`status IN ('WAITING', 'OFFERED')`),
+  ],
+);
+export type WaitlistRow = typeof waitlistEntries.$inferSelect;

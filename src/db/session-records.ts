@@ -15,6 +15,7 @@ import { runBatch } from "./statements";
 export interface Participant {
   userId: string;
   status: "CONFIRMED" | "CANCELLED";
+  attendance?: "ATTENDED" | "NO_SHOW";
 }
 
 /**
@@ -32,16 +33,27 @@ export interface SessionRecords {
   participantsOf(sessionIds: string[]): Promise<Map<string, Participant[]>>;
   /** SCHEDULED → IN_PROGRESS, and the slot with it. False when the session was not SCHEDULED. */
   markStarted(id: string, slotId: string, now: number): Promise<boolean>;
-  /** IN_PROGRESS → COMPLETED; open attendance closes (sealed). False when it was not IN_PROGRESS. */
+  /**
+   * IN_PROGRESS → COMPLETED; open attendance closes (sealed), each confirmed participant gets a
+   * verdict (joined at least once: ATTENDED, else NO_SHOW) and a provider who never joined marks
+   * the session PROVIDER_NO_SHOW. False when it was not IN_PROGRESS.
+   */
   markEnded(id: string, slotId: string, now: number): Promise<boolean>;
   /** SCHEDULED → CANCELLED, and the slot with it. False when it was not SCHEDULED. */
-  markCancelled(id: string, slotId: string, now: number): Promise<boolean>;
+  markCancelled(id: string, slotId: string, now: number, reason?: "PROVIDER_NO_SHOW"): Promise<boolean>;
+  /** Sessions never started whose slot ended before `endedBefore`, with someone confirmed in them. */
+  listProviderNoShows(endedBefore: number, limit: number): Promise<{ sessionId: string; slotId: string }[]>;
   /** Opens an attendance interval unless one is open, only while the session is IN_PROGRESS. */
   recordJoin(id: string, userId: string, now: number): Promise<void>;
   recordLeave(id: string, userId: string, now: number): Promise<void>;
   listAttendance(id: string): Promise<AttendanceRow[]>;
-  /** Cancelled sessions whose slot still has active bookings (the slot object never heard). */
-  listUnfinishedCancellations(limit: number): Promise<{ sessionId: string; slotId: string }[]>;
+  /**
+   * Cancelled sessions whose slot still has active bookings, and provider no-shows found at the
+   * end whose seats are not refunded yet (the slot object never heard).
+   */
+  listUnfinishedCancellations(
+    limit: number,
+  ): Promise<{ sessionId: string; slotId: string; cancelReason: "PROVIDER_NO_SHOW" | null }[]>;
 }
 
 export function createSessionRecords(db: Db, d1: D1Database): SessionRecords {
@@ -79,13 +91,18 @@ export function createSessionRecords(db: Db, d1: D1Database): SessionRecords {
           sessionId: sessionParticipants.sessionId,
           userId: sessionParticipants.userId,
           status: sessionParticipants.status,
+          attendance: sessionParticipants.attendance,
         })
         .from(sessionParticipants)
         .where(inArray(sessionParticipants.sessionId, sessionIds))
         .orderBy(asc(sessionParticipants.joinedAt));
       for (const row of rows) {
         const list = bySession.get(row.sessionId) ?? [];
-        list.push({ userId: row.userId, status: row.status });
+        list.push({
+          userId: row.userId,
+          status: row.status,
+          ...(row.attendance ? { attendance: row.attendance } : {}),
+        });
         bySession.set(row.sessionId, list);
       }
       return bySession;
@@ -101,17 +118,27 @@ export function createSessionRecords(db: Db, d1: D1Database): SessionRecords {
     },
 
     async markEnded(id, slotId, now) {
+      const endedNow = sql`EXISTS (SELECT 1 FROM teaching_sessions WHERE id = ${id} AND status = 'COMPLETED' AND ended_at = ${now})`;
       const [ended] = await runBatch(d1, [
         sql`UPDATE teaching_sessions SET status = 'COMPLETED', ended_at = ${now} WHERE id = ${id} AND status = 'IN_PROGRESS'`,
         sql`UPDATE attendance SET left_at = ${now} WHERE session_id = ${id} AND left_at IS NULL`,
         sql`UPDATE slots SET status = 'COMPLETED', updated_at = ${now} WHERE id = ${slotId}`,
+        sql`UPDATE session_participants
+               SET attendance = CASE WHEN EXISTS (SELECT 1 FROM attendance a
+                                                   WHERE a.session_id = ${id} AND a.user_id = session_participants.user_id)
+                                     THEN 'ATTENDED' ELSE 'NO_SHOW' END
+             WHERE session_id = ${id} AND status = 'CONFIRMED' AND ${endedNow}`,
+        sql`UPDATE teaching_sessions SET cancel_reason = 'PROVIDER_NO_SHOW'
+             WHERE id = ${id} AND ${endedNow}
+               AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = ${id} AND a.user_id = teaching_sessions.provider_id)`,
       ]);
       return ended?.meta.changes === 1;
     },
 
-    async markCancelled(id, slotId, now) {
+    async markCancelled(id, slotId, now, reason) {
       const [cancelled] = await runBatch(d1, [
-        sql`UPDATE teaching_sessions SET status = 'CANCELLED', ended_at = ${now} WHERE id = ${id} AND status = 'SCHEDULED'`,
+        sql`UPDATE teaching_sessions SET status = 'CANCELLED', ended_at = ${now}, cancel_reason = ${reason ?? null}
+             WHERE id = ${id} AND status = 'SCHEDULED'`,
         sql`UPDATE slots SET status = 'CANCELLED', updated_at = ${now}
              WHERE id = ${slotId} AND EXISTS (SELECT 1 FROM teaching_sessions WHERE id = ${id} AND status = 'CANCELLED')`,
       ]);
@@ -143,10 +170,21 @@ export function createSessionRecords(db: Db, d1: D1Database): SessionRecords {
     },
 
     listUnfinishedCancellations(limit) {
-      return db.all<{ sessionId: string; slotId: string }>(sql`
-        SELECT DISTINCT ts.id AS sessionId, ts.slot_id AS slotId
+      return db.all<{ sessionId: string; slotId: string; cancelReason: "PROVIDER_NO_SHOW" | null }>(sql`
+        SELECT DISTINCT ts.id AS sessionId, ts.slot_id AS slotId, ts.cancel_reason AS cancelReason
           FROM teaching_sessions ts JOIN bookings b ON b.slot_id = ts.slot_id
-         WHERE ts.status = 'CANCELLED' AND b.status IN ('PENDING_PAYMENT', 'CONFIRMED')
+         WHERE (ts.status = 'CANCELLED' AND b.status IN ('PENDING_PAYMENT', 'CONFIRMED'))
+            OR (ts.status = 'COMPLETED' AND ts.cancel_reason = 'PROVIDER_NO_SHOW' AND b.status = 'CONFIRMED')
+         LIMIT ${limit}`);
+    },
+
+    listProviderNoShows(endedBefore, limit) {
+      return db.all<{ sessionId: string; slotId: string }>(sql`
+        SELECT ts.id AS sessionId, ts.slot_id AS slotId
+          FROM teaching_sessions ts JOIN slots s ON s.id = ts.slot_id
+         WHERE ts.status = 'SCHEDULED' AND s.ends_at < ${endedBefore}
+           AND EXISTS (SELECT 1 FROM session_participants p WHERE p.session_id = ts.id AND p.status = 'CONFIRMED')
+         ORDER BY s.ends_at
          LIMIT ${limit}`);
     },
   };

@@ -16,7 +16,12 @@ export type NotificationKind =
   | "refund-failed"
   | "session-cancelled"
   | "reminder-24h"
-  | "reminder-1h";
+  | "reminder-1h"
+  | "student-cancelled"
+  | "booking-rescheduled"
+  | "provider-no-show"
+  | "waitlist-offered"
+  | "waitlist-lapsed";
 
 export type ReminderKind = "reminder-24h" | "reminder-1h";
 
@@ -54,7 +59,45 @@ export type EmailFact =
       currency: string;
     }
   | { kind: "session-cancelled"; lesson: LessonTime; role: "provider" | "student"; otherParty: string }
-  | { kind: ReminderKind; lesson: LessonTime; role: "provider" | "student"; otherParty: string };
+  | { kind: ReminderKind; lesson: LessonTime; role: "provider" | "student"; otherParty: string }
+  | {
+      /** To the provider: a student gave up a confirmed seat. */
+      kind: "student-cancelled";
+      lesson: LessonTime;
+      studentName: string;
+      /** What the student gets back under the booking's policy (the provider keeps the rest). */
+      refundAmount: number;
+      currency: string;
+    }
+  | {
+      /** `lesson` is the new time, `previous` the old one. */
+      kind: "booking-rescheduled";
+      lesson: LessonTime;
+      previous: LessonTime;
+      role: "provider" | "student";
+      otherParty: string;
+      /** The price difference given back to the student (0 for a same-price move). */
+      refundAmount: number;
+      currency: string;
+    }
+  | {
+      /** To a student whose tutor never joined: everything they paid goes back. */
+      kind: "provider-no-show";
+      lesson: LessonTime;
+      providerName: string;
+      amount: number;
+      currency: string;
+      refund: "pending" | "done";
+    }
+  | {
+      /** A seat of a full lesson is kept for this waiting student until `offerExpiresAt`. */
+      kind: "waitlist-offered";
+      lesson: LessonTime;
+      providerName: string;
+      slotId: string;
+      offerExpiresAt: number;
+    }
+  | { kind: "waitlist-lapsed"; lesson: LessonTime; providerName: string; offerExpiresAt: number };
 
 export interface RenderedEmail {
   subject: string;
@@ -119,6 +162,12 @@ export function formatShortStart(startsAt: number, timeZone: string): string {
   return plainSpaces(format.format(new Date(startsAt)));
 }
 
+/** "Tue, Jun 15, 2:15 PM (Europe/Berlin)": one instant in the given zone, e.g. an offer's deadline. */
+export function formatInstant(at: number, timeZone: string): string {
+  const zone = safeZone(timeZone);
+  return `${formatShortStart(at, zone)} (${zone})`;
+}
+
 /** Minor units to a localized amount: (4500, "usd") → "$45.00", (4500, "jpy") → "¥4,500". */
 export function formatMoney(amountMinor: number, currency: string): string {
   const format = new Intl.NumberFormat(LOCALE, { style: "currency", currency: currency.toUpperCase() });
@@ -143,13 +192,24 @@ export function oneLine(text: string): string {
 export function renderEmail(fact: EmailFact, to: Recipient, appUrl?: string): RenderedEmail {
   const when = formatLessonTime(fact.lesson, to.timeZone);
   const short = formatShortStart(fact.lesson.startsAt, to.timeZone);
-  const { subject, paragraphs } = compose(fact, when, short);
+  const { subject, paragraphs } = compose(fact, { when, short, timeZone: to.timeZone, appUrl });
   const closing = appUrl ? [`Your lessons on Lectern: ${appUrl}`] : [];
   const body = [`Hi ${to.name},`, ...paragraphs, ...closing, "— Lectern"];
   return { subject: oneLine(subject), text: body.join("\n\n"), html: toHtml(body) };
 }
 
-function compose(fact: EmailFact, when: string, short: string): { subject: string; paragraphs: string[] } {
+/** The recipient's view of the lesson, and what else a paragraph may need. */
+interface Context {
+  /** The lesson's full time range in the recipient's zone. */
+  when: string;
+  /** The lesson's start, short, for subjects. */
+  short: string;
+  timeZone: string;
+  appUrl: string | undefined;
+}
+
+function compose(fact: EmailFact, ctx: Context): { subject: string; paragraphs: string[] } {
+  const { when, short } = ctx;
   switch (fact.kind) {
     case "booking-confirmed":
       return {
@@ -240,6 +300,87 @@ function compose(fact: EmailFact, when: string, short: string): { subject: strin
         ],
       };
     }
+    case "student-cancelled":
+      return {
+        subject: `Cancelled by ${fact.studentName}: your lesson on ${short}`,
+        paragraphs: [
+          `${fact.studentName} cancelled their lesson with you.`,
+          `When: ${when}`,
+          fact.refundAmount > 0
+            ? `Under your cancellation policy ${fact.studentName} gets ${formatMoney(fact.refundAmount, fact.currency)} back; you keep the rest.`
+            : `Under your cancellation policy ${fact.studentName} gets nothing back; you keep the full price.`,
+          "The slot is open again for other students.",
+        ],
+      };
+    case "booking-rescheduled": {
+      const was = formatLessonTime(fact.previous, ctx.timeZone);
+      const moved = `Was: ${was}\nNow: ${when}`;
+      if (fact.role === "provider") {
+        return {
+          subject: `Rescheduled by ${fact.otherParty}: now ${short}`,
+          paragraphs: [
+            `${fact.otherParty} moved their lesson with you to a new time.`,
+            moved,
+            "The attached invitation (lesson.ics) puts the new time in your calendar; the old slot is open again.",
+          ],
+        };
+      }
+      const money = formatMoney(fact.refundAmount, fact.currency);
+      return {
+        subject: `Rescheduled: your lesson with ${fact.otherParty} is now ${short}`,
+        paragraphs: [
+          `Your lesson with ${fact.otherParty} has moved to a new time.`,
+          moved,
+          ...(fact.refundAmount > 0
+            ? [
+                `The new time costs less, so we are refunding the difference of ${money} to your original payment method.`,
+              ]
+            : []),
+          "The attached invitation (lesson.ics) puts the new time in your calendar; " +
+            "remove the old time if your calendar still shows it.",
+        ],
+      };
+    }
+    case "provider-no-show": {
+      const money = formatMoney(fact.amount, fact.currency);
+      return {
+        subject: `${fact.providerName} did not show up: full refund for your lesson on ${short}`,
+        paragraphs: [
+          `Your tutor ${fact.providerName} did not show up for your lesson. We are sorry.`,
+          `When: ${when}`,
+          fact.amount <= 0
+            ? "Nothing was charged for it."
+            : fact.refund === "done"
+              ? `You have been refunded in full (${money}) to your original payment method. ` +
+                "Depending on your bank it can take 5–10 business days to show on your statement."
+              : `You are being refunded in full (${money}) to your original payment method. ` +
+                "Depending on your bank it can take 5–10 business days to show on your statement.",
+        ],
+      };
+    }
+    case "waitlist-offered": {
+      const until = formatInstant(fact.offerExpiresAt, ctx.timeZone);
+      const book = ctx.appUrl ? `Book it here: ${ctx.appUrl}/slots/${fact.slotId}` : "Book it on Lectern.";
+      return {
+        subject: `A seat is free: your lesson with ${fact.providerName} on ${short}`,
+        paragraphs: [
+          `A seat opened up in the lesson with ${fact.providerName} you are waiting for.`,
+          `When: ${when}`,
+          `We keep it for you until ${until}. ${book}`,
+          "After that the seat goes to the next person waiting, or back on sale.",
+        ],
+      };
+    }
+    case "waitlist-lapsed":
+      return {
+        subject: `Seat offer lapsed: your lesson with ${fact.providerName} on ${short}`,
+        paragraphs: [
+          `The seat we kept for you in the lesson with ${fact.providerName} was not booked by ` +
+            `${formatInstant(fact.offerExpiresAt, ctx.timeZone)}, so we have released it.`,
+          `When: ${when}`,
+          "You are no longer on the waitlist for this lesson; you can join it again if it is still full.",
+        ],
+      };
     default:
       return assertNever(fact, "email fact");
   }

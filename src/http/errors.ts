@@ -27,6 +27,11 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case "SLOT_NOT_BOOKABLE":
     case "BOOKING_NOT_ACTIVE":
     case "TOO_MANY_HOLDS":
+    case "SLOT_NOT_FULL":
+    case "ALREADY_WAITLISTED":
+    case "RESCHEDULE_TOO_LATE":
+    case "RESCHEDULE_NOT_ALLOWED":
+    case "RESCHEDULE_PRICE_HIGHER":
     case "SESSION_NOT_STARTED":
     case "SESSION_ALREADY_STARTED":
     case "SESSION_ENDED":

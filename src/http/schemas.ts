@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isValidTimeZone } from "../domain/time-zones";
+import { POLICY_LIMITS, policyProblems } from "../shared/cancellation-policy";
 import { MAX_GROUP_SEATS, MAX_NAME_CHARS, MAX_SLOT_MINUTES, MIN_SLOT_MINUTES } from "../shared/limits";
 
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -79,3 +80,30 @@ export const id = z
   .regex(/^[A-Za-z0-9_-]+$/, "is not a valid id");
 
 export const idParam = z.object({ id });
+
+/** A provider's cancellation policy (API.md v2): 1..5 tiers, strictly decreasing notice, the last at 0 h. */
+export const cancellationPolicy = z
+  .object({
+    tiers: z
+      .array(
+        z.object({
+          minNoticeHours: z.number().int().min(0).max(POLICY_LIMITS.maxNoticeHours),
+          refundPercent: z.number().int().min(0).max(100),
+        }),
+      )
+      .min(1)
+      .max(POLICY_LIMITS.maxTiers),
+    rescheduleMinNoticeHours: z.number().int().min(0).max(POLICY_LIMITS.maxNoticeHours),
+  })
+  .superRefine((policy, ctx) => {
+    for (const problem of policyProblems(policy)) {
+      ctx.addIssue({
+        code: "custom",
+        message: problem.message,
+        path: problem.path
+          .split(".")
+          .slice(1)
+          .map((part) => (/^\d+$/.test(part) ? Number(part) : part)),
+      });
+    }
+  });

@@ -1,6 +1,7 @@
 import type { Deps } from "../deps";
 import { findUnsettledMoney } from "../services/bookings";
 import { topUpPatterns } from "../services/patterns";
+import { cancelProviderNoShows } from "../services/sessions";
 import { removeExpiredUnbookedSlots } from "../services/slots";
 import { recoverMissedStripeEvents } from "../services/stripe-events";
 import { DAY_MS, MINUTE_MS } from "../shared/time";
@@ -24,6 +25,7 @@ export async function runScheduled(cron: string, deps: Deps): Promise<Record<str
   if (cron === DAILY_CRON || cron === FREQUENT_CRON) {
     await run("recoveredEvents", () => recoverMissedStripeEvents(deps, DAY_MS));
     await run("reconciled", () => reconcileStuckBookings(deps));
+    await run("providerNoShows", () => cancelProviderNoShows(deps));
     await run("cancellationsFinished", () => finishCancelledSessions(deps));
     await run("removedSlots", () => removeExpiredUnbookedSlots(deps));
     await run("notifications", () => runNotifications(deps));
@@ -57,10 +59,9 @@ export async function finishCancelledSessions(deps: Deps): Promise<number> {
   let finished = 0;
   for (const row of results) {
     try {
-      await deps.slots.get(row.slotId).cancelAll({
-        type: "session:cancelled",
-        sessionId: row.sessionId,
-      });
+      await deps.slots
+        .get(row.slotId)
+        .cancelAll({ type: "session:cancelled", sessionId: row.sessionId }, row.cancelReason ?? "PROVIDER");
       finished += 1;
     } catch (error) {
       console.warn("finishing a cancelled session failed", row.sessionId, error);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../http/context";
 import { currentUser, requireUser } from "../http/middleware/auth";
 import { rateLimit } from "../http/middleware/rate-limit";
-import { idParam } from "../http/schemas";
+import { id, idParam } from "../http/schemas";
 import { validate } from "../http/validate";
 import {
   bookSlot,
@@ -12,7 +12,10 @@ import {
   getBookingPayment,
   listSlotBookings,
   liveAvailability,
+  previewCancel,
 } from "../services/bookings";
+import { rescheduleBooking } from "../services/reschedule";
+import { joinWaitlist, leaveWaitlist, listSlotWaitlist } from "../services/waitlist";
 
 const bookingHeaders = z.object({
   "idempotency-key": z
@@ -51,6 +54,19 @@ export const slotBookingRoutes = new Hono<AppEnv>()
   })
   .get("/:id/availability", requireUser(), validate("param", idParam), async (c) => {
     return c.json(await liveAvailability(c.get("deps"), c.req.valid("param").id), 200);
+  })
+  .post("/:id/waitlist", requireUser("student"), validate("param", idParam), async (c) => {
+    return c.json(await joinWaitlist(c.get("deps"), currentUser(c), c.req.valid("param").id), 201);
+  })
+  .delete("/:id/waitlist", requireUser("student"), validate("param", idParam), async (c) => {
+    await leaveWaitlist(c.get("deps"), currentUser(c), c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .get("/:id/waitlist", requireUser("provider"), validate("param", idParam), async (c) => {
+    return c.json(
+      { entries: await listSlotWaitlist(c.get("deps"), currentUser(c), c.req.valid("param").id) },
+      200,
+    );
   });
 
 /** /api/bookings/* */
@@ -63,4 +79,22 @@ export const bookingRoutes = new Hono<AppEnv>()
   })
   .post("/:id/cancel", requireUser(), validate("param", idParam), async (c) => {
     return c.json(await cancelBooking(c.get("deps"), currentUser(c), c.req.valid("param").id), 200);
-  });
+  })
+  .get("/:id/cancel-preview", requireUser(), validate("param", idParam), async (c) => {
+    return c.json(await previewCancel(c.get("deps"), currentUser(c), c.req.valid("param").id), 200);
+  })
+  .post(
+    "/:id/reschedule",
+    requireUser(),
+    validate("param", idParam),
+    validate("json", z.object({ slotId: id })),
+    async (c) => {
+      const booking = await rescheduleBooking(
+        c.get("deps"),
+        currentUser(c),
+        c.req.valid("param").id,
+        c.req.valid("json").slotId,
+      );
+      return c.json({ booking }, 200);
+    },
+  );

@@ -1,13 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { buildDeps } from "../deps";
 import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
 import { validate } from "../http/validate";
 import { DAILY_CRON, FREQUENT_CRON, runScheduled } from "../jobs/scheduled";
 
 /**
- * Local development only (DEV_ROUTES=on, set by `npm start`): runs a cron job on demand.
- * wrangler 4.86's /cdn-cgi/handler/scheduled fails for workers with static assets.
+ * Local development only (DEV_ROUTES=on, set by `npm start`): runs a cron job on demand, as if
+ * the clock read `at` (default: now) for that run only, so no-shows, reminders and payouts can be
+ * tried in seconds. wrangler 4.86's /cdn-cgi/handler/scheduled fails for workers with static assets.
  */
 export const devRoutes = new Hono<AppEnv>().post(
   "/cron",
@@ -15,8 +17,17 @@ export const devRoutes = new Hono<AppEnv>().post(
     if (c.env.DEV_ROUTES !== "on") throw new AppError("NOT_FOUND", "No route for POST /api/dev/cron.");
     await next();
   },
-  validate("query", z.object({ cron: z.enum([FREQUENT_CRON, DAILY_CRON]).default(FREQUENT_CRON) })),
+  validate(
+    "query",
+    z.object({
+      cron: z.enum([FREQUENT_CRON, DAILY_CRON]).default(FREQUENT_CRON),
+      at: z.iso.datetime({ offset: true }).optional(),
+    }),
+  ),
   async (c) => {
-    return c.json(await runScheduled(c.req.valid("query").cron, c.get("deps")), 200);
+    const { cron, at } = c.req.valid("query");
+    const deps = at === undefined ? c.get("deps") : buildDeps(c.env, () => Date.parse(at));
+    const report = await runScheduled(cron, deps);
+    return c.json({ at: new Date(deps.now()).toISOString(), ...report }, 200);
   },
 );

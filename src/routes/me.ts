@@ -4,11 +4,12 @@ import { AppError } from "../domain/errors";
 import { CHARGE_CURRENCIES } from "../domain/money";
 import type { AppEnv } from "../http/context";
 import { currentUser, requireUser } from "../http/middleware/auth";
-import { personName, timeZone } from "../http/schemas";
+import { cancellationPolicy, personName, timeZone } from "../http/schemas";
 import { validate } from "../http/validate";
 import { getProviderProfile, saveProviderProfile, toProviderProfile, updateMe } from "../services/accounts";
 import { listMyBookings } from "../services/bookings";
 import { listMySessions } from "../services/sessions";
+import { listMyWaitlist } from "../services/waitlist";
 import { MAX_BIO_CHARS } from "../shared/limits";
 
 const profileBody = z.object({
@@ -24,6 +25,7 @@ const profileBody = z.object({
     .transform((value) => value.toLowerCase())
     .refine((value) => CHARGE_CURRENCIES.has(value), "is not a currency Lectern can charge in"),
   bio: z.string().max(MAX_BIO_CHARS).optional(),
+  cancellationPolicy: cancellationPolicy.optional(),
 });
 
 const meBody = z
@@ -40,6 +42,9 @@ export const meRoutes = new Hono<AppEnv>()
   })
   .get("/bookings", requireUser(), async (c) => {
     return c.json({ bookings: await listMyBookings(c.get("deps"), currentUser(c)) }, 200);
+  })
+  .get("/waitlist", requireUser("student"), async (c) => {
+    return c.json({ entries: await listMyWaitlist(c.get("deps"), currentUser(c)) }, 200);
   })
   .get("/sessions", requireUser(), async (c) => {
     return c.json({ sessions: await listMySessions(c.get("deps"), currentUser(c)) }, 200);

@@ -6,6 +6,7 @@ import { newId } from "../domain/ids";
 import { DECOY_HASH, hashPassword, verifyPassword } from "../security/password";
 import { hashSessionToken, newSessionToken } from "../security/session-token";
 import type { ProviderProfile, ProviderSummary } from "../shared/api-types";
+import { type CancellationPolicy, parsePolicy } from "../shared/cancellation-policy";
 import { DAY_MS } from "../shared/time";
 import { closeLiveConnections } from "./live-connections";
 
@@ -89,6 +90,7 @@ export function toProviderProfile(row: ProviderProfileRow): ProviderProfile {
     hourlyRate: row.hourlyRate,
     currency: row.currency,
     bio: row.bio,
+    cancellationPolicy: parsePolicy(row.cancellationPolicy),
     updatedAt: new Date(row.updatedAt).toISOString(),
   };
 }
@@ -107,14 +109,24 @@ export async function getProviderProfile(
 export async function saveProviderProfile(
   deps: Deps,
   userId: string,
-  input: { hourlyRate: number; currency: string; bio?: string | undefined },
+  input: {
+    hourlyRate: number;
+    currency: string;
+    bio?: string | undefined;
+    cancellationPolicy?: CancellationPolicy | undefined;
+  },
 ): Promise<ProviderProfile> {
   const now = deps.now();
+  // A PUT without a policy keeps the one in force (the v1 body has none).
+  const policy = input.cancellationPolicy
+    ? JSON.stringify(input.cancellationPolicy)
+    : ((await deps.records.accounts.findProviderProfile(userId))?.cancellationPolicy ?? null);
   const row: ProviderProfileRow = {
     userId,
     hourlyRate: input.hourlyRate,
     currency: input.currency,
     bio: input.bio ?? null,
+    cancellationPolicy: policy,
     updatedAt: now,
   };
   await deps.records.accounts.saveProfileRepricingOpenSlots(row);
@@ -133,6 +145,7 @@ export async function listProviders(deps: Deps): Promise<ProviderSummary[]> {
     hourlyRate: profile?.hourlyRate ?? null,
     currency: profile?.currency ?? null,
     bio: profile?.bio ?? null,
+    cancellationPolicy: parsePolicy(profile?.cancellationPolicy),
   }));
 }
 

@@ -4,7 +4,8 @@ import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
 import type { AuthUser } from "../domain/identity";
 import { MIN_CHARGE_MINOR_UNITS } from "../domain/money";
-import type { Booking, BookingAnswer } from "../shared/api-types";
+import type { Booking, BookingAnswer, CancelPreview } from "../shared/api-types";
+import { parsePolicy, refundForCancel } from "../shared/cancellation-policy";
 import { findSlotRow } from "./slots";
 
 export type { Booking };
@@ -26,6 +27,10 @@ export function toBooking(
     ...(row.sessionId ? { sessionId: row.sessionId } : {}),
     paymentStatus: payment?.status ?? "REQUIRES_PAYMENT",
     amountRefunded: payment?.refundedAmount ?? 0,
+    cancellationPolicy: parsePolicy(row.cancellationPolicy),
+    ...(row.rescheduledFrom ? { rescheduledFrom: row.rescheduledFrom } : {}),
+    ...(row.rescheduledTo ? { rescheduledTo: row.rescheduledTo } : {}),
+    ...(row.cancelledBy ? { cancelledBy: row.cancelledBy } : {}),
   };
 }
 
@@ -127,6 +132,7 @@ export async function bookSlot(
     paymentIntentId: value.paymentIntentId,
     paymentStatus: "REQUIRES_PAYMENT",
     amountRefunded: 0,
+    cancellationPolicy: parsePolicy(value.policy),
   };
   return {
     answer: { booking: view, payment },
@@ -146,9 +152,41 @@ export async function cancelBooking(deps: Deps, user: AuthUser, id: string): Pro
   if (booking.status !== "PENDING_PAYMENT" && booking.status !== "CONFIRMED") {
     throw new AppError("BOOKING_NOT_ACTIVE", `This booking is already ${booking.status.toLowerCase()}.`);
   }
-  unwrap(await deps.slots.get(booking.slotId).cancelByStudent(id));
+  const terms = { amount: booking.amount, policy: parsePolicy(booking.cancellationPolicy) };
+  unwrap(await deps.slots.get(booking.slotId).cancelByStudent(id, terms));
   const latest = await loadBooking(deps, id);
   return toBooking(latest.booking, latest.payment);
+}
+
+/**
+ * What cancelling now would give back: the booking's policy tier for the notice left, of its
+ * price, never more than is left to refund. The slot object decides the same way on cancel.
+ */
+export async function previewCancel(deps: Deps, user: AuthUser, id: string): Promise<CancelPreview> {
+  const { booking, payment } = await loadBooking(deps, id);
+  if (booking.studentId !== user.id)
+    throw new AppError("FORBIDDEN", "Only the student who booked can cancel this booking.");
+  if (booking.status === "PENDING_PAYMENT") return { refundAmount: 0, refundPercent: 100 };
+  if (booking.status !== "CONFIRMED")
+    throw new AppError("BOOKING_NOT_ACTIVE", `This booking is already ${booking.status.toLowerCase()}.`);
+  const slot = await findSlotRow(deps, booking.slotId);
+  const now = deps.now();
+  if (now >= slot.startsAt || slot.status !== "OPEN") {
+    throw new AppError(
+      "SESSION_ALREADY_STARTED",
+      "The lesson has already started, so this booking can no longer be cancelled.",
+    );
+  }
+  const decided = refundForCancel(
+    parsePolicy(booking.cancellationPolicy),
+    booking.amount,
+    slot.startsAt,
+    now,
+  );
+  const left = payment
+    ? Math.max(0, payment.amountCaptured - payment.refundedAmount - payment.refundPendingAmount)
+    : 0;
+  return { refundAmount: Math.min(decided.refundAmount, left), refundPercent: decided.refundPercent };
 }
 
 /** How to pay for a pending booking from any device or tab: its intent and client secret. */

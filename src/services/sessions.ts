@@ -5,6 +5,7 @@ import { AppError } from "../domain/errors";
 import type { AuthUser } from "../domain/identity";
 import { decideEnd, decideJoin, decideStart, TOKEN_GRACE_MS } from "../domain/session-rules";
 import type { Attendance, Session } from "../shared/api-types";
+import { MINUTE_MS } from "../shared/time";
 
 export type SessionView = Session;
 
@@ -28,6 +29,7 @@ function toView({ session, slot, participants }: Loaded): SessionView {
     ...(startedAt ? { startedAt } : {}),
     ...(endedAt ? { endedAt } : {}),
     participants,
+    ...(session.cancelReason ? { cancelReason: session.cancelReason } : {}),
     startsAt: new Date(slot.startsAt).toISOString(),
     endsAt: new Date(slot.endsAt).toISOString(),
   };
@@ -115,15 +117,45 @@ export async function endSession(deps: Deps, user: AuthUser, id: string): Promis
   const now = deps.now();
   if (!(await deps.records.sessions.markEnded(id, loaded.slot.id, now)))
     await conflictAfterRace(deps, id, check);
-  const view = toView(await load(deps, id));
-  await deps.slots
-    .get(loaded.slot.id)
-    .announce(
-      { type: "session:ended", sessionId: id, endedAt: view.endedAt ?? new Date(now).toISOString() },
-      "COMPLETED",
-    );
+  let view = toView(await load(deps, id));
+  const room = deps.slots.get(loaded.slot.id);
+  await room.announce(
+    { type: "session:ended", sessionId: id, endedAt: view.endedAt ?? new Date(now).toISOString() },
+    "COMPLETED",
+  );
+  if (view.cancelReason === "PROVIDER_NO_SHOW") {
+    // The provider never joined: every seat is refunded in full (the cron finishes it if this fails).
+    await room.cancelAll({ type: "session:cancelled", sessionId: id }, "PROVIDER_NO_SHOW");
+    view = toView(await load(deps, id));
+  }
   return view;
 }
+
+/**
+ * The every-5-minutes job: a session nobody started whose slot ended more than
+ * PROVIDER_NO_SHOW_GRACE_MS ago is cancelled as a provider no-show, everyone refunded in full.
+ * Idempotent and safe to run concurrently (the D1 write is conditional; the object's cancel repeats harmlessly).
+ */
+export async function cancelProviderNoShows(deps: Deps): Promise<number> {
+  const now = deps.now();
+  const due = await deps.records.sessions.listProviderNoShows(now - PROVIDER_NO_SHOW_GRACE_MS, 50);
+  let cancelled = 0;
+  for (const row of due) {
+    try {
+      if (await deps.records.sessions.markCancelled(row.sessionId, row.slotId, now, "PROVIDER_NO_SHOW"))
+        cancelled += 1;
+      await deps.slots
+        .get(row.slotId)
+        .cancelAll({ type: "session:cancelled", sessionId: row.sessionId }, "PROVIDER_NO_SHOW");
+    } catch (error) {
+      console.warn("cancelling a provider no-show failed", row.sessionId, error);
+    }
+  }
+  return cancelled;
+}
+
+/** How long after a slot's end an unstarted session counts as the provider's no-show. */
+export const PROVIDER_NO_SHOW_GRACE_MS = 15 * MINUTE_MS;
 
 /**
  * The instructor cancels: the slot closes, every paid participant is refunded and pending holds

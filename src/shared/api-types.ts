@@ -15,11 +15,23 @@ export interface User {
   timezone: string;
 }
 
+export interface PolicyTier {
+  minNoticeHours: number;
+  refundPercent: number;
+}
+
+/** What a student gets back by notice left (tiers), and the notice a reschedule needs. */
+export interface CancellationPolicy {
+  tiers: PolicyTier[];
+  rescheduleMinNoticeHours: number;
+}
+
 export interface ProviderProfile {
   userId: string;
   hourlyRate: number;
   currency: string;
   bio: string | null;
+  cancellationPolicy: CancellationPolicy;
   updatedAt: string;
 }
 
@@ -30,6 +42,7 @@ export interface ProviderSummary {
   hourlyRate: number | null;
   currency: string | null;
   bio: string | null;
+  cancellationPolicy: CancellationPolicy;
 }
 
 export type SessionType = "ONE_TO_ONE" | "GROUP";
@@ -124,6 +137,35 @@ export interface Booking {
   paymentStatus: PaymentStatus;
   /** What the student has been given back so far (minor units); failed refunds never count. */
   amountRefunded: number;
+  /** The provider's policy when the booking was made; later edits never change it. */
+  cancellationPolicy: CancellationPolicy;
+  /** The booking this one was moved from (a reschedule), and the one it was moved to. */
+  rescheduledFrom?: string;
+  rescheduledTo?: string;
+  /** Who ended a CANCELLED booking. */
+  cancelledBy?: CancelledBy;
+}
+
+export type CancelledBy = "STUDENT" | "PROVIDER" | "PROVIDER_NO_SHOW" | "RESCHEDULE" | "SYSTEM";
+
+export interface CancelPreview {
+  refundAmount: number;
+  refundPercent: number;
+}
+
+export type WaitlistStatus = "WAITING" | "OFFERED" | "BOOKED" | "EXPIRED" | "LEFT";
+
+export interface WaitlistEntry {
+  id: string;
+  slotId: string;
+  studentId: string;
+  status: WaitlistStatus;
+  /** 1-based place among the slot's WAITING entries (0 when not waiting). */
+  position: number;
+  offerExpiresAt?: string;
+  createdAt: string;
+  /** The provider's list names the students. */
+  student?: { id: string; name: string };
 }
 
 export interface SlotBooking extends Booking {
@@ -145,9 +187,20 @@ export interface Session {
   channelName: string;
   startedAt?: string;
   endedAt?: string;
-  participants: { userId: string; status: "CONFIRMED" | "CANCELLED" }[];
+  participants: SessionParticipant[];
+  /** Set when the provider never joined: everyone was refunded in full. */
+  cancelReason?: "PROVIDER_NO_SHOW";
   startsAt: string;
   endsAt: string;
+}
+
+export type AttendanceVerdict = "ATTENDED" | "NO_SHOW";
+
+export interface SessionParticipant {
+  userId: string;
+  status: "CONFIRMED" | "CANCELLED";
+  /** Sealed when the session ends: joined at least once, or not. */
+  attendance?: AttendanceVerdict;
 }
 
 export interface RtcCredentials {

@@ -17,7 +17,16 @@ export type SessionEvent =
   | { type: "session:booked"; bookingId: string; seatsLeft: number }
   | { type: "session:started"; sessionId: string; startedAt: string }
   | { type: "session:ended"; sessionId: string; endedAt: string }
-  | { type: "session:cancelled"; sessionId: string };
+  | { type: "session:cancelled"; sessionId: string }
+  /** A seat was given up (a student cancelled or moved the lesson): told to whoever is in the room. */
+  | {
+      type: "session:seat-freed";
+      bookingId: string;
+      studentId: string;
+      reason: "cancelled" | "rescheduled";
+      refundAmount?: number;
+      seatsLeft: number;
+    };
 
 export type ServerMessage =
   | { type: "chat"; id: string; senderId: string; senderName: string; text: string; sentAt: string }

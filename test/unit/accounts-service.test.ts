@@ -128,8 +128,34 @@ describe("accounts service over a fake repository", () => {
       hourlyRate: 4000,
       currency: "eur",
       bio: null,
+      cancellationPolicy: { tiers: [{ minNoticeHours: 0, refundPercent: 100 }], rescheduleMinNoticeHours: 0 },
       updatedAt: "2030-01-01T00:00:00.000Z",
     });
     expect(fake.profiles.get("usr_p")?.updatedAt).toBe(NOW);
+  });
+
+  it("keeps the policy in force when a later save sends none, and replaces it when one is sent", async () => {
+    const fake = fakeAccounts();
+    const deps = depsWith(fake.records, NOW);
+    const policy = {
+      tiers: [
+        { minNoticeHours: 24, refundPercent: 100 },
+        { minNoticeHours: 0, refundPercent: 0 },
+      ],
+      rescheduleMinNoticeHours: 12,
+    };
+    await saveProviderProfile(deps, "usr_p", {
+      hourlyRate: 4000,
+      currency: "eur",
+      cancellationPolicy: policy,
+    });
+    const kept = await saveProviderProfile(deps, "usr_p", { hourlyRate: 5000, currency: "eur" });
+    expect(kept.cancellationPolicy).toEqual(policy);
+    const replaced = await saveProviderProfile(deps, "usr_p", {
+      hourlyRate: 5000,
+      currency: "eur",
+      cancellationPolicy: { tiers: [{ minNoticeHours: 0, refundPercent: 50 }], rescheduleMinNoticeHours: 0 },
+    });
+    expect(replaced.cancellationPolicy.tiers).toEqual([{ minNoticeHours: 0, refundPercent: 50 }]);
   });
 });

@@ -4,6 +4,7 @@ import {
   describeStudents,
   dueReminder,
   type EmailFact,
+  formatInstant,
   formatLessonTime,
   formatMoney,
   renderEmail,
@@ -31,6 +32,16 @@ describe("formatMoney", () => {
     { amount: 0, currency: "usd", text: "$0.00" },
   ])("renders $amount minor units of $currency as $text", ({ amount, currency, text }) => {
     expect(formatMoney(amount, currency)).toBe(text);
+  });
+});
+
+describe("formatInstant", () => {
+  it.each([
+    { zone: "Europe/Berlin", text: "Tue, Jun 15, 2:00 PM (Europe/Berlin)" },
+    { zone: "Asia/Tokyo", text: "Tue, Jun 15, 9:00 PM (Asia/Tokyo)" },
+    { zone: "Mars/Olympus", text: "Tue, Jun 15, 12:00 PM (UTC)" },
+  ])("renders an instant in $zone as '$text'", ({ zone, text }) => {
+    expect(formatInstant(start, zone)).toBe(text);
   });
 });
 
@@ -150,6 +161,74 @@ describe("renderEmail", () => {
       subject: ["Reminder", "for Ann", "in about an hour"],
       text: ["starts in about an hour", "60 minutes before"],
     },
+    {
+      fact: { kind: "student-cancelled", lesson, studentName: "Sam", refundAmount: 2250, currency: "eur" },
+      subject: ["Cancelled by Sam", "Tue, Jun 15, 2:00 PM"],
+      text: ["Sam cancelled their lesson with you", "Sam gets €22.50 back", "2:00 – 3:00 PM (Europe/Berlin)"],
+    },
+    {
+      fact: {
+        kind: "booking-rescheduled",
+        lesson,
+        previous: { startsAt: start - 2 * HOUR, endsAt: start - HOUR },
+        role: "student",
+        otherParty: "Prof. Plum",
+        refundAmount: 1000,
+        currency: "usd",
+      },
+      subject: ["Rescheduled", "Prof. Plum", "now Tue, Jun 15, 2:00 PM"],
+      text: [
+        "Was: Tuesday, June 15, 2027, 12:00 – 1:00 PM",
+        "Now: Tuesday, June 15, 2027, 2:00 – 3:00 PM",
+        "$10.00",
+      ],
+    },
+    {
+      fact: {
+        kind: "booking-rescheduled",
+        lesson,
+        previous: { startsAt: start - 2 * HOUR, endsAt: start - HOUR },
+        role: "provider",
+        otherParty: "Sam",
+        refundAmount: 0,
+        currency: "usd",
+      },
+      subject: ["Rescheduled by Sam"],
+      text: ["Sam moved their lesson with you", "Was: ", "Now: "],
+    },
+    {
+      fact: {
+        kind: "provider-no-show",
+        lesson,
+        providerName: "Prof. Plum",
+        amount: 4500,
+        currency: "usd",
+        refund: "done",
+      },
+      subject: ["Prof. Plum did not show up", "full refund"],
+      text: ["Your tutor Prof. Plum did not show up", "refunded in full ($45.00)"],
+    },
+    {
+      fact: {
+        kind: "waitlist-offered",
+        lesson,
+        providerName: "Prof. Plum",
+        slotId: "slot_9",
+        offerExpiresAt: start - 20 * HOUR,
+      },
+      subject: ["A seat is free", "Prof. Plum"],
+      text: ["until Mon, Jun 14, 6:00 PM (Europe/Berlin)", "https://lectern.example/slots/slot_9"],
+    },
+    {
+      fact: {
+        kind: "waitlist-lapsed",
+        lesson,
+        providerName: "Prof. Plum",
+        offerExpiresAt: start - 20 * HOUR,
+      },
+      subject: ["Seat offer lapsed", "Prof. Plum"],
+      text: ["not booked by Mon, Jun 14, 6:00 PM (Europe/Berlin)", "released"],
+    },
   ];
 
   it.each(cases)("renders $fact.kind for a $fact.role recipient", ({ fact, subject, text }) => {
@@ -158,6 +237,23 @@ describe("renderEmail", () => {
     for (const part of text) expect(email.text).toContain(part);
     expect(email.text).toContain("https://lectern.example");
     expect(email.html).toContain("<p>Hi Ann,</p>");
+  });
+
+  it("asks to book a waitlist seat on Lectern when no app URL is configured", () => {
+    const email = renderEmail(
+      { kind: "waitlist-offered", lesson, providerName: "P", slotId: "slot_9", offerExpiresAt: start },
+      ann,
+    );
+    expect(email.text).toContain("Book it on Lectern.");
+    expect(email.text).not.toContain("/slots/");
+  });
+
+  it("says nothing was charged when a no-show lesson was free", () => {
+    const email = renderEmail(
+      { kind: "provider-no-show", lesson, providerName: "P", amount: 0, currency: "usd", refund: "done" },
+      ann,
+    );
+    expect(email.text).toContain("Nothing was charged for it.");
   });
 
   it("renders the same lesson in each recipient's own zone", () => {

@@ -3,10 +3,15 @@ import type { Person, SessionFact } from "../../src/db/notification-facts";
 import {
   type DraftContext,
   draftBookingConfirmed,
+  draftProviderNoShow,
   draftRefund,
   draftRefundFailed,
   draftReminders,
+  draftRescheduled,
   draftSessionCancelled,
+  draftStudentCancelled,
+  draftWaitlistLapsed,
+  draftWaitlistOffered,
   senderAddress,
 } from "../../src/jobs/notifications/drafts";
 
@@ -215,6 +220,136 @@ describe("one lesson, one event", () => {
     expect(new Set(all.map((d) => uidOf(d.ics)))).toEqual(new Set(["ses_1@lectern"]));
     expect(cancelled.every((d) => d.ics?.includes("SEQUENCE:1"))).toBe(true);
     expect([...booked, ...reminded].every((d) => d.ics?.includes("SEQUENCE:0"))).toBe(true);
+  });
+});
+
+describe("draftStudentCancelled", () => {
+  const fact = {
+    bookingId: "bkg_1",
+    ...time,
+    refundAmount: 2250,
+    currency: "usd",
+    studentName: "Ann",
+    provider: plum,
+  };
+
+  it("tells the provider once, keyed by booking, naming the student, the time and the refund", () => {
+    const drafts = draftStudentCancelled(fact, ctx);
+    expect(drafts.map((d) => [d.kind, d.key, d.userId, d.to, d.ics])).toEqual([
+      ["student-cancelled", "student-cancelled:bkg_1:usr_p", "usr_p", "plum@example.test", null],
+    ]);
+    expect(drafts[0]?.email.subject).toMatch(/^Cancelled by Ann: your lesson on Tue, Jun 15, 2:00 PM/);
+    expect(drafts[0]?.email.text).toContain("Ann gets $22.50 back");
+    expect(drafts[0]?.email.text).toContain("(Europe/Berlin)");
+  });
+
+  it("says the provider keeps everything when the policy gives nothing back", () => {
+    const [toProvider] = draftStudentCancelled({ ...fact, refundAmount: 0 }, ctx);
+    expect(toProvider?.email.text).toContain("Ann gets nothing back");
+  });
+});
+
+describe("draftRescheduled", () => {
+  const previous = { startsAt: start - 24 * HOUR, endsAt: start - 23 * HOUR };
+  const fact = {
+    bookingId: "bkg_new",
+    sessionId: "ses_2",
+    ...time,
+    group: false,
+    previous,
+    refundAmount: 1500,
+    currency: "usd",
+    student: ann,
+    provider: plum,
+  };
+
+  it("tells the student and the provider once each, keyed by the new booking, old time → new time", () => {
+    const drafts = draftRescheduled(fact, ctx);
+    expect(drafts.map((d) => [d.kind, d.key, d.userId])).toEqual([
+      ["booking-rescheduled", "booking-rescheduled:bkg_new:usr_a", "usr_a"],
+      ["booking-rescheduled", "booking-rescheduled:bkg_new:usr_p", "usr_p"],
+    ]);
+    const [toStudent, toProvider] = drafts;
+    // Each in their own zone: the old lesson was Monday 08:00 in New York, 14:00 in Berlin.
+    expect(toStudent?.email.text).toMatch(/Was: Monday, June 14, 2027, 8:00 – 9:00 AM \(America\/New_York\)/);
+    expect(toStudent?.email.text).toMatch(
+      /Now: Tuesday, June 15, 2027, 8:00 – 9:00 AM \(America\/New_York\)/,
+    );
+    expect(toStudent?.email.text).toContain("refunding the difference of $15.00");
+    expect(toProvider?.email.subject).toMatch(/^Rescheduled by Ann: now Tue, Jun 15, 2:00 PM/);
+    expect(toProvider?.email.text).toContain("Was: Monday, June 14, 2027, 2:00 – 3:00 PM (Europe/Berlin)");
+    expect(toProvider?.email.text).not.toContain("$15.00");
+  });
+
+  it("attaches the new lesson's invite (REQUEST, its own UID) to both", () => {
+    const [toStudent, toProvider] = draftRescheduled(fact, ctx).map((d) => unfold(d.ics));
+    for (const ics of [toStudent, toProvider]) {
+      expect(ics).toContain("METHOD:REQUEST");
+      expect(ics).toContain("UID:ses_2@lectern");
+      expect(ics).toContain("DTSTART:20270615T120000Z");
+    }
+    expect(toStudent).toContain("SUMMARY:Lesson with Prof. Plum");
+    expect(toProvider).toContain("SUMMARY:Lesson with Ann");
+  });
+
+  it("mentions no refund for a move at the same price", () => {
+    const [toStudent] = draftRescheduled({ ...fact, refundAmount: 0 }, ctx);
+    expect(toStudent?.email.text).not.toContain("refunding");
+  });
+});
+
+describe("draftProviderNoShow", () => {
+  const fact = {
+    bookingId: "bkg_1",
+    ...time,
+    amount: 4500,
+    currency: "usd",
+    paymentStatus: "REFUNDED",
+    student: ann,
+    providerName: "Prof. Plum",
+  };
+
+  it.each([
+    { paymentStatus: "REFUNDED", words: "You have been refunded in full ($45.00)" },
+    { paymentStatus: "REFUND_PENDING", words: "You are being refunded in full ($45.00)" },
+    { paymentStatus: null, words: "You are being refunded in full ($45.00)" },
+  ])("tells the student once, naming the tutor: '$words' for $paymentStatus", ({ paymentStatus, words }) => {
+    const drafts = draftProviderNoShow({ ...fact, paymentStatus }, ctx);
+    expect(drafts.map((d) => [d.kind, d.key, d.userId, d.ics])).toEqual([
+      ["provider-no-show", "provider-no-show:bkg_1:usr_a", "usr_a", null],
+    ]);
+    expect(drafts[0]?.email.text).toContain("Your tutor Prof. Plum did not show up");
+    expect(drafts[0]?.email.text).toContain(words);
+    expect(drafts[0]?.email.text).toContain("(America/New_York)");
+  });
+});
+
+describe("waitlist drafts", () => {
+  const fact = {
+    entryId: "wle_1",
+    slotId: "slot_1",
+    ...time,
+    offerExpiresAt: start - 29 * HOUR,
+    student: bob,
+    providerName: "Prof. Plum",
+  };
+
+  it("offers the seat until the deadline in the student's zone, linking the slot", () => {
+    const drafts = draftWaitlistOffered(fact, ctx);
+    expect(drafts.map((d) => [d.kind, d.key, d.userId, d.ics])).toEqual([
+      ["waitlist-offered", "waitlist-offered:wle_1:usr_b", "usr_b", null],
+    ]);
+    // 2027-06-14 07:00 UTC is 16:00 in Tokyo.
+    expect(drafts[0]?.email.text).toContain("until Mon, Jun 14, 4:00 PM (Asia/Tokyo)");
+    expect(drafts[0]?.email.text).toContain("Book it here: https://lectern.test/slots/slot_1");
+  });
+
+  it("tells the student once when the offer lapsed", () => {
+    const drafts = draftWaitlistLapsed(fact, ctx);
+    expect(drafts.map((d) => [d.kind, d.key, d.userId])).toEqual([
+      ["waitlist-lapsed", "waitlist-lapsed:wle_1:usr_b", "usr_b"],
+    ]);
+    expect(drafts[0]?.email.text).toContain("was not booked by Mon, Jun 14, 4:00 PM (Asia/Tokyo)");
   });
 });
 

@@ -804,7 +804,9 @@ describe("decideStudentCancel with the clock and the session", () => {
   it.each(rows)("$name → $outcome", ({ status, session, at, outcome }) => {
     const decision = decideStudentCancel(freshHold(status, at), lesson(session), at);
     if (outcome === "release" || outcome === "refund") {
-      expect(decision).toEqual({ kind: outcome });
+      expect(decision.kind).toBe(outcome);
+      // The default policy: everything back, nothing kept.
+      if (decision.kind === "refund") expect(decision).toMatchObject({ refundPercent: 100, keep: 0 });
       return;
     }
     expect(decision).toMatchObject({ kind: "refused", code: outcome });
@@ -821,23 +823,25 @@ describe("decideStudentCancel with the clock and the session", () => {
   });
 });
 
+const FULL_REFUND = { kind: "refund", refundAmount: 0, refundPercent: 100, keep: 0 } as const;
+
 describe("studentCancelSteps", () => {
   it("release: the pending seat is CANCELLED and released (its authorization voided by the runner)", () => {
     const h = freshHold("HELD", BEFORE_START);
-    expect(studentCancelSteps(h, "release")).toEqual({
+    expect(studentCancelSteps(h, { kind: "release" })).toEqual({
       bookingId: h.bookingId,
       status: "CANCELLED",
-      effects: [{ kind: "release", bookingId: h.bookingId, status: "CANCELLED" }],
+      effects: [{ kind: "release", bookingId: h.bookingId, status: "CANCELLED", cancelledBy: "STUDENT" }],
     });
   });
 
   it("refund: the confirmed seat is CANCELLED, withdrawn, and everything left refunded on its intent", () => {
     const h = freshHold("CONFIRMED", BEFORE_START);
-    expect(studentCancelSteps(h, "refund")).toEqual({
+    expect(studentCancelSteps(h, FULL_REFUND)).toEqual({
       bookingId: h.bookingId,
       status: "CANCELLED",
       effects: [
-        { kind: "withdraw", bookingId: h.bookingId },
+        { kind: "withdraw", bookingId: h.bookingId, cancelledBy: "STUDENT", retained: 0 },
         { kind: "refund", bookingId: h.bookingId, intentId: INTENT, reason: "You cancelled the booking." },
       ],
     });
@@ -845,7 +849,7 @@ describe("studentCancelSteps", () => {
 
   it("refund without a known intent leaves the intent to the runner (intentId null)", () => {
     const h = hold({ status: "CONFIRMED" });
-    const refund = studentCancelSteps(h, "refund").effects.find((e) => e.kind === "refund");
+    const refund = studentCancelSteps(h, FULL_REFUND).effects.find((e) => e.kind === "refund");
     expect(refund).toMatchObject({ kind: "refund", intentId: null });
   });
 });
@@ -878,7 +882,9 @@ describe("decideInstructorCancel", () => {
       {
         bookingId: lapsed.bookingId,
         status: "CANCELLED",
-        effects: [{ kind: "release", bookingId: lapsed.bookingId, status: "CANCELLED" }],
+        effects: [
+          { kind: "release", bookingId: lapsed.bookingId, status: "CANCELLED", cancelledBy: "PROVIDER" },
+        ],
       },
     ]);
   });
@@ -890,7 +896,7 @@ describe("decideInstructorCancel", () => {
         bookingId: h.bookingId,
         status: "CANCELLED",
         effects: [
-          { kind: "withdraw", bookingId: h.bookingId },
+          { kind: "withdraw", bookingId: h.bookingId, cancelledBy: "PROVIDER" },
           { kind: "cancel_intent", bookingId: h.bookingId, intentId: INTENT },
         ],
       },
@@ -903,7 +909,7 @@ describe("decideInstructorCancel", () => {
       {
         bookingId: h.bookingId,
         status: "CANCELLED",
-        effects: [{ kind: "withdraw", bookingId: h.bookingId }],
+        effects: [{ kind: "withdraw", bookingId: h.bookingId, cancelledBy: "PROVIDER" }],
       },
     ]);
   });
@@ -915,7 +921,7 @@ describe("decideInstructorCancel", () => {
         bookingId: h.bookingId,
         status: "CANCELLED",
         effects: [
-          { kind: "withdraw", bookingId: h.bookingId },
+          { kind: "withdraw", bookingId: h.bookingId, cancelledBy: "PROVIDER" },
           { kind: "refund", bookingId: h.bookingId, intentId: INTENT, reason: REASON },
         ],
       },
@@ -1552,7 +1558,7 @@ class LessonModel {
           );
         if (this.slot.session !== "SCHEDULED")
           this.fail(`student cancel of ${h.bookingId} allowed in a ${this.slot.session} session`);
-        this.applyStep(studentCancelSteps(h, decision.kind), "student cancel");
+        this.applyStep(studentCancelSteps(h, decision), "student cancel");
         return;
       }
       case "expire":

@@ -2,9 +2,13 @@ import type { OutboxDraft } from "../../db/email-outbox";
 import type {
   ConfirmedBookingFact,
   Person,
+  ProviderNoShowFact,
   RefundFact,
   RefundFailedFact,
+  RescheduledFact,
   SessionFact,
+  StudentCancelledFact,
+  WaitlistOfferFact,
 } from "../../db/notification-facts";
 import {
   dedupeKey,
@@ -163,5 +167,97 @@ function draftSessionEmails(
         invite(ctx, event, { role: "student", providerName: provider.name }, student),
       ),
     ),
+  ];
+}
+
+/**
+ * The provider hears that a student gave up a confirmed seat, and what the student gets back.
+ * No .ics: the provider's event is the session, which stands (the slot reopens and a new booking
+ * reuses its UID; a CANCEL with a higher SEQUENCE would make that later invite look stale).
+ */
+export function draftStudentCancelled(fact: StudentCancelledFact, ctx: DraftContext): OutboxDraft[] {
+  return [
+    draft(ctx, fact.bookingId, fact.provider, {
+      kind: "student-cancelled",
+      lesson: { startsAt: fact.startsAt, endsAt: fact.endsAt },
+      studentName: fact.studentName,
+      refundAmount: fact.refundAmount,
+      currency: fact.currency,
+    }),
+  ];
+}
+
+/**
+ * Student and provider each hear old time → new time, keyed by the new booking, with the new
+ * lesson's invite. The confirmation scan skips rescheduled bookings, so this is their only email.
+ */
+export function draftRescheduled(fact: RescheduledFact, ctx: DraftContext): OutboxDraft[] {
+  const { student, provider } = fact;
+  const lesson = { startsAt: fact.startsAt, endsAt: fact.endsAt };
+  const event = { ...lesson, sessionId: fact.sessionId, cancelled: false };
+  const common = {
+    kind: "booking-rescheduled",
+    lesson,
+    previous: fact.previous,
+    refundAmount: fact.refundAmount,
+    currency: fact.currency,
+  } as const;
+  return [
+    draft(
+      ctx,
+      fact.bookingId,
+      student,
+      { ...common, role: "student", otherParty: provider.name },
+      invite(ctx, event, { role: "student", providerName: provider.name }, student),
+    ),
+    draft(
+      ctx,
+      fact.bookingId,
+      provider,
+      { ...common, role: "provider", otherParty: student.name },
+      invite(ctx, event, { role: "provider", studentNames: [student.name], group: fact.group }, provider),
+    ),
+  ];
+}
+
+/**
+ * The student hears their tutor never showed and that everything comes back: this email stands
+ * in for the refund one (the refund scan skips these bookings). No .ics: the lesson is over.
+ */
+export function draftProviderNoShow(fact: ProviderNoShowFact, ctx: DraftContext): OutboxDraft[] {
+  return [
+    draft(ctx, fact.bookingId, fact.student, {
+      kind: "provider-no-show",
+      lesson: { startsAt: fact.startsAt, endsAt: fact.endsAt },
+      providerName: fact.providerName,
+      amount: fact.amount,
+      currency: fact.currency,
+      refund: fact.paymentStatus === "REFUNDED" ? "done" : "pending",
+    }),
+  ];
+}
+
+/** The waiting student hears a seat is kept for them until the offer runs out, with where to book it. */
+export function draftWaitlistOffered(fact: WaitlistOfferFact, ctx: DraftContext): OutboxDraft[] {
+  return [
+    draft(ctx, fact.entryId, fact.student, {
+      kind: "waitlist-offered",
+      lesson: { startsAt: fact.startsAt, endsAt: fact.endsAt },
+      providerName: fact.providerName,
+      slotId: fact.slotId,
+      offerExpiresAt: fact.offerExpiresAt,
+    }),
+  ];
+}
+
+/** The student hears the seat kept for them was released because they did not book it in time. */
+export function draftWaitlistLapsed(fact: WaitlistOfferFact, ctx: DraftContext): OutboxDraft[] {
+  return [
+    draft(ctx, fact.entryId, fact.student, {
+      kind: "waitlist-lapsed",
+      lesson: { startsAt: fact.startsAt, endsAt: fact.endsAt },
+      providerName: fact.providerName,
+      offerExpiresAt: fact.offerExpiresAt,
+    }),
   ];
 }

@@ -3,10 +3,15 @@ import type { NotificationFacts } from "../../db/notification-facts";
 import {
   type DraftContext,
   draftBookingConfirmed,
+  draftProviderNoShow,
   draftRefund,
   draftRefundFailed,
   draftReminders,
+  draftRescheduled,
   draftSessionCancelled,
+  draftStudentCancelled,
+  draftWaitlistLapsed,
+  draftWaitlistOffered,
 } from "./drafts";
 
 /**
@@ -61,6 +66,11 @@ const SCANS: readonly Scan[] = [
   scan("failedRefunds", (f, now) => f.failedRefunds(now), draftRefundFailed),
   scan("cancelledSessions", (f, now) => f.cancelledSessions(now), draftSessionCancelled),
   scan("reminders", (f, now) => f.dueReminders(now), draftReminders),
+  scan("studentCancellations", (f, now) => f.studentCancellations(now), draftStudentCancelled),
+  scan("reschedules", (f, now) => f.reschedules(now), draftRescheduled),
+  scan("providerNoShows", (f, now) => f.providerNoShows(now), draftProviderNoShow),
+  scan("waitlistOffers", (f, now) => f.waitlistOffers(now), draftWaitlistOffered),
+  scan("waitlistLapses", (f, now) => f.waitlistLapses(now), draftWaitlistLapsed),
 ];
 
 /**
