@@ -106,7 +106,9 @@ export function createBookingRecords(db: Db, _d1: D1Database): BookingRecords {
          WHERE (b.status = 'PENDING_PAYMENT' AND b.hold_expires_at < ${quietSince})
             OR (MAX(b.updated_at, COALESCE(p.updated_at, 0)) < ${quietSince}
                 AND (p.status IN ('REFUND_PENDING', 'AUTHORIZED')
-                     OR (b.status IN ('CANCELLED', 'EXPIRED') AND p.status IN ('SUCCEEDED', 'PARTIALLY_REFUNDED'))
+                     -- Money still owed back; what a student's cancel left with the provider is not.
+                     OR (b.status IN ('CANCELLED', 'EXPIRED') AND p.status IN ('SUCCEEDED', 'PARTIALLY_REFUNDED')
+                         AND p.refunded_amount + p.refund_pending_amount < p.amount_captured - b.retained_amount)
                      OR (b.status = 'CONFIRMED' AND (p.status IS NULL OR p.status IN ('REQUIRES_PAYMENT', 'CANCELED')))))
          ORDER BY b.updated_at
          LIMIT ${limit}`);
