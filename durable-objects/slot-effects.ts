@@ -71,6 +71,8 @@ export interface EffectContext {
   /** How much Lectern owes back on this booking, given what was captured. */
   refundDue(bookingId: string, captured: number): number;
   announceBooked(bookingId: string): void;
+  /** Something people must hear about soon happened (a waitlist offer runs out in minutes). */
+  notifySoon(): void;
 }
 
 export async function runEffect(effect: Effect, ctx: EffectContext): Promise<void> {
@@ -135,6 +137,7 @@ export async function runEffect(effect: Effect, ctx: EffectContext): Promise<voi
     }
     case "waitlist":
       await records.saveWaitlistEntry({ ...effect.entry, slotId: ctx.slotId });
+      if (effect.entry.status === "OFFERED") ctx.notifySoon();
       return;
     case "move_in":
       await records.moveBooking({ ...effect.move, slotId: ctx.slotId });

@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { PaymentError, type Payments } from "../src/adapters/stripe-payments";
 import type { SlotRecords } from "../src/db/booking-records";
-import { buildSlotObjectDeps, type SlotObjectDeps } from "../src/deps";
+import { buildDeps, buildSlotObjectDeps, type SlotObjectDeps } from "../src/deps";
 import { fail, ok, type Result } from "../src/domain/errors";
 import { newId } from "../src/domain/ids";
 import type { MoneySnapshot } from "../src/domain/payment-state";
+import { runNotifications } from "../src/jobs/notifications";
 import type { WaitlistEntry } from "../src/shared/api-types";
 import { backoffMs } from "../src/shared/backoff";
 import type { CancellationPolicy } from "../src/shared/cancellation-policy";
@@ -103,6 +104,7 @@ export class SlotObject extends DurableObject<Env> {
   private readonly room: SlotRoom;
   private readonly deps: SlotObjectDeps;
   private readonly inflight = new Map<string, Promise<Result<BookAnswer>>>();
+  private notifyPending = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -402,12 +404,15 @@ export class SlotObject extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       // Decided before lapsed holds expire: a late authorization of this one may still count.
       const holds = this.store.holds();
-      const capacity = Number(this.store.getMeta("capacity") ?? 0);
+      const studentId = this.store.hold(bookingId)?.studentId ?? "";
+      // A seat offered to a waitlisted student is not free for a late payment.
       const seatFree =
         seatsTaken(
           holds.filter((h) => h.bookingId !== bookingId),
           now,
-        ) < capacity;
+        ) +
+          reservedForOthers(this.store.waitlist(), studentId, now) <
+        this.capacity();
       this.apply([decideFromStripe(this.store.hold(bookingId), this.facts(), snapshot, now, seatFree)], now);
       this.expireDue(now);
     });
@@ -763,6 +768,9 @@ export class SlotObject extends DurableObject<Env> {
       refundDue: (bookingId, captured) => refundDue(this.store.hold(bookingId), captured),
       announceBooked: (bookingId) =>
         this.room.broadcast({ type: "session:booked", bookingId, seatsLeft: this.seatsLeft() }),
+      notifySoon: () => {
+        this.notifyPending = true;
+      },
     };
   }
 
@@ -784,6 +792,13 @@ export class SlotObject extends DurableObject<Env> {
       }
     }
     this.room.broadcastSeats();
+    if (this.notifyPending) {
+      // An offer lasts minutes: its email goes now rather than at the next 5-minute cron.
+      this.notifyPending = false;
+      this.ctx.waitUntil(
+        runNotifications(buildDeps(this.env)).catch((error) => console.warn("notifications", error)),
+      );
+    }
     const next = this.store.nextWakeUp();
     if (next === undefined) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 50));

@@ -425,6 +425,8 @@ export const waitlistEntries = sqliteTable(
   (t) => [
     index("waitlist_slot").on(t.slotId, t.status, t.seq),
     index("waitlist_student").on(t.studentId, t.createdAt),
+    // The offer and lapse notification scans look back a week by offered_at.
+    index("waitlist_offered").on(t.offeredAt),
     uniqueIndex("waitlist_one_active").on(t.slotId, t.studentId).where(sql`status IN ('WAITING', 'OFFERED')`),
   ],
 );

@@ -360,7 +360,7 @@ function compose(fact: EmailFact, ctx: Context): { subject: string; paragraphs: 
     }
     case "waitlist-offered": {
       const until = formatInstant(fact.offerExpiresAt, ctx.timeZone);
-      const book = ctx.appUrl ? `Book it here: ${ctx.appUrl}/slots/${fact.slotId}` : "Book it on Lectern.";
+      const book = ctx.appUrl ? `Book it from My bookings: ${ctx.appUrl}/bookings` : "Book it on Lectern.";
       return {
         subject: `A seat is free: your lesson with ${fact.providerName} on ${short}`,
         paragraphs: [

@@ -79,14 +79,32 @@ export function rescheduleAllowed(policy: CancellationPolicy, startsAt: number, 
   return noticeHours(startsAt, now) >= policy.rescheduleMinNoticeHours;
 }
 
-/** Reads a stored policy (JSON) leniently: anything unreadable is the default. */
+/** Reads a stored policy (JSON) leniently: anything unreadable or invalid is the default. */
 export function parsePolicy(json: string | null | undefined): CancellationPolicy {
   if (!json) return DEFAULT_CANCELLATION_POLICY;
+  let value: unknown;
   try {
-    const value = JSON.parse(json) as CancellationPolicy;
-    if (Array.isArray(value?.tiers) && typeof value.rescheduleMinNoticeHours === "number") return value;
+    value = JSON.parse(json);
   } catch {
-    // fall through
+    return DEFAULT_CANCELLATION_POLICY;
   }
-  return DEFAULT_CANCELLATION_POLICY;
+  return isPolicy(value) ? value : DEFAULT_CANCELLATION_POLICY;
+}
+
+const wholeIn = (value: unknown, max: number): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
+
+/** Shape, types, ranges and tier order, as the API accepts a policy. */
+export function isPolicy(value: unknown): value is CancellationPolicy {
+  if (typeof value !== "object" || value === null) return false;
+  const { tiers, rescheduleMinNoticeHours } = value as Partial<CancellationPolicy>;
+  if (!Array.isArray(tiers) || !wholeIn(rescheduleMinNoticeHours, POLICY_LIMITS.maxNoticeHours)) return false;
+  const typed = tiers.every(
+    (tier: unknown) =>
+      typeof tier === "object" &&
+      tier !== null &&
+      wholeIn((tier as PolicyTier).minNoticeHours, POLICY_LIMITS.maxNoticeHours) &&
+      wholeIn((tier as PolicyTier).refundPercent, 100),
+  );
+  return typed && policyProblems(value as CancellationPolicy).length === 0;
 }

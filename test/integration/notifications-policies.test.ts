@@ -485,7 +485,7 @@ describe("waitlist", () => {
     const [offer] = mailer.to(student.email);
     expect(offer?.subject).toMatch(/^A seat is free: your lesson with Prof\. Plum on /);
     expect(offer?.text).toContain("(Asia/Tokyo)");
-    expect(offer?.text).toContain(`Book it here: ${env.APP_ORIGIN}/slots/${slot.slotId}`);
+    expect(offer?.text).toContain(`Book it from My bookings: ${env.APP_ORIGIN}/bookings`);
 
     // The offer runs out: one lapse email, and the offer is not told again.
     await env.DB.prepare("UPDATE waitlist_entries SET status = 'EXPIRED', updated_at = ? WHERE id = ?")

@@ -217,7 +217,7 @@ describe("renderEmail", () => {
         offerExpiresAt: start - 20 * HOUR,
       },
       subject: ["A seat is free", "Prof. Plum"],
-      text: ["until Mon, Jun 14, 6:00 PM (Europe/Berlin)", "https://lectern.example/slots/slot_9"],
+      text: ["until Mon, Jun 14, 6:00 PM (Europe/Berlin)", "https://lectern.example/bookings"],
     },
     {
       fact: {
@@ -245,7 +245,7 @@ describe("renderEmail", () => {
       ann,
     );
     expect(email.text).toContain("Book it on Lectern.");
-    expect(email.text).not.toContain("/slots/");
+    expect(email.text).not.toContain("/bookings");
   });
 
   it("says nothing was charged when a no-show lesson was free", () => {

@@ -341,7 +341,7 @@ describe("waitlist drafts", () => {
     ]);
     // 2027-06-14 07:00 UTC is 16:00 in Tokyo.
     expect(drafts[0]?.email.text).toContain("until Mon, Jun 14, 4:00 PM (Asia/Tokyo)");
-    expect(drafts[0]?.email.text).toContain("Book it here: https://lectern.test/slots/slot_1");
+    expect(drafts[0]?.email.text).toContain("Book it from My bookings: https://lectern.test/bookings");
   });
 
   it("tells the student once when the offer lapsed", () => {

@@ -6,6 +6,8 @@ import type {
   Attendance,
   Booking,
   BookingAnswer,
+  CancellationPolicy,
+  CancelPreview,
   Conversation,
   LiveAvailability,
   Message,
@@ -22,6 +24,7 @@ import type {
   SlotBooking,
   SlotInput,
   User,
+  WaitlistEntry,
 } from "./types";
 
 /**
@@ -63,6 +66,7 @@ export const api = {
     hourlyRate: number;
     currency: string;
     bio?: string;
+    cancellationPolicy?: CancellationPolicy;
   }): Promise<ProviderProfile> => call(api_.me["provider-profile"].$put({ json: body })),
   providers: (): Promise<{ providers: ProviderSummary[] }> => call(api_.providers.$get()),
 
@@ -100,6 +104,20 @@ export const api = {
     call(api_.bookings[":id"].payment.$get({ param: { id } })),
   myBookings: (): Promise<{ bookings: Booking[] }> => call(api_.me.bookings.$get()),
   cancelBooking: (id: string): Promise<Booking> => call(api_.bookings[":id"].cancel.$post({ param: { id } })),
+  /** What a student's cancel would give back now, under the booking's own policy. */
+  cancelPreview: (id: string): Promise<CancelPreview> =>
+    call(api_.bookings[":id"]["cancel-preview"].$get({ param: { id } })),
+  /** Moves a confirmed booking to another slot; answers the new booking. */
+  reschedule: (id: string, slotId: string): Promise<{ booking: Booking }> =>
+    call(api_.bookings[":id"].reschedule.$post({ param: { id }, json: { slotId } })),
+
+  joinWaitlist: (slotId: string): Promise<WaitlistEntry> =>
+    call(api_.slots[":id"].waitlist.$post({ param: { id: slotId } })),
+  leaveWaitlist: (slotId: string) => noContent(api_.slots[":id"].waitlist.$delete({ param: { id: slotId } })),
+  myWaitlist: (): Promise<{ entries: WaitlistEntry[] }> => call(api_.me.waitlist.$get()),
+  /** The slot's line, with the students' names (its provider only). */
+  slotWaitlist: (slotId: string): Promise<{ entries: WaitlistEntry[] }> =>
+    call(api_.slots[":id"].waitlist.$get({ param: { id: slotId } })),
 
   session: (id: string): Promise<Session> => call(api_.sessions[":id"].$get({ param: { id } })),
   mySessions: (): Promise<{ sessions: Session[] }> => call(api_.me.sessions.$get()),

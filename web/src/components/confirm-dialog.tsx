@@ -13,6 +13,7 @@ export function ConfirmDialog({
   confirmLabel,
   cancelLabel = "Keep it",
   tone = "primary",
+  confirmDisabled = false,
   onConfirm,
   onClose,
 }: {
@@ -22,6 +23,8 @@ export function ConfirmDialog({
   confirmLabel: string;
   cancelLabel?: string;
   tone?: "primary" | "danger";
+  /** Keeps the confirm button off until the dialog's content has what it needs (a choice, a preview). */
+  confirmDisabled?: boolean;
   onConfirm: () => Promise<void> | void;
   onClose: () => void;
 }) {
@@ -61,7 +64,7 @@ export function ConfirmDialog({
         <button
           type="button"
           class={tone === "danger" ? "danger" : "primary"}
-          disabled={busy}
+          disabled={busy || confirmDisabled}
           onClick={confirm}
         >
           {busy ? "Working…" : confirmLabel}

@@ -1,14 +1,16 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { DEFAULT_CANCELLATION_POLICY } from "../../../src/shared/cancellation-policy";
 import { MAX_BIO_CHARS } from "../../../src/shared/limits";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import { formatMoney, fromMinorUnits, toMinorUnits } from "../lib/format";
 import { useResource } from "../lib/use-resource";
+import { draftFromPolicy, type PolicyDraft, PolicyEditor, policyFromDraft } from "./policy-editor";
 import { describedBy, ErrorNotice, Field, Loading, Notice } from "./ui";
 
 const CURRENCIES = ["usd", "eur", "gbp", "chf", "cad", "aud", "jpy", "sek", "nok", "dkk", "pln", "inr"];
 
-/** The teacher's hourly rate, currency and bio (PUT /api/me/provider-profile). */
+/** The teacher's hourly rate, currency, bio and cancellation policy (PUT /api/me/provider-profile). */
 export function ProfileForm({ onSaved }: { onSaved?: () => void }) {
   const profile = useResource(async () => {
     try {
@@ -25,6 +27,8 @@ export function ProfileForm({ onSaved }: { onSaved?: () => void }) {
   const [error, setError] = useState<unknown>(undefined);
   const [rateError, setRateError] = useState<string | undefined>(undefined);
   const [saved, setSaved] = useState(false);
+  const [policy, setPolicy] = useState<PolicyDraft>(() => draftFromPolicy(DEFAULT_CANCELLATION_POLICY));
+  const [policyIssues, setPolicyIssues] = useState<Record<string, string>>({});
   const section = useRef<HTMLElement>(null);
 
   // Links to /account#profile land on this form (after the page has focused its heading).
@@ -40,6 +44,7 @@ export function ProfileForm({ onSaved }: { onSaved?: () => void }) {
     setRate(fromMinorUnits(current.hourlyRate, current.currency));
     setCurrency(current.currency);
     setBio(current.bio ?? "");
+    setPolicy(draftFromPolicy(current.cancellationPolicy ?? DEFAULT_CANCELLATION_POLICY));
   }, [profile.data]);
 
   const submit = async (event: Event) => {
@@ -52,9 +57,17 @@ export function ProfileForm({ onSaved }: { onSaved?: () => void }) {
       return;
     }
     setRateError(undefined);
+    const parsed = policyFromDraft(policy);
+    setPolicyIssues(parsed.issues);
+    if (!parsed.policy) return;
     setBusy(true);
     try {
-      const next = await api.saveProviderProfile({ hourlyRate, currency, bio: bio.trim() || undefined });
+      const next = await api.saveProviderProfile({
+        hourlyRate,
+        currency,
+        bio: bio.trim() || undefined,
+        cancellationPolicy: parsed.policy,
+      });
       profile.mutate(() => next);
       setSaved(true);
       onSaved?.();
@@ -66,6 +79,9 @@ export function ProfileForm({ onSaved }: { onSaved?: () => void }) {
   };
 
   const preview = toMinorUnits(rate, currency);
+  // The server's field errors (paths like "cancellationPolicy.tiers.1.minNoticeHours") over the local ones.
+  const serverIssues = error instanceof ApiError ? error.fieldIssues() : {};
+  const policyErrors = { ...policyIssues, ...serverIssues };
   return (
     <section class="card" aria-labelledby="profile-heading" id="profile" ref={section}>
       <h2 id="profile-heading">Teaching profile</h2>
@@ -124,7 +140,18 @@ export function ProfileForm({ onSaved }: { onSaved?: () => void }) {
               onInput={(e) => setBio(e.currentTarget.value)}
             />
           </Field>
-          <ErrorNotice error={error} />
+          <PolicyEditor
+            draft={policy}
+            onChange={setPolicy}
+            issues={policyErrors}
+            hourlyRate={preview}
+            currency={currency}
+          />
+          {Object.keys(policyErrors).some((path) => path.startsWith("cancellationPolicy")) ? (
+            <ErrorNotice>The cancellation policy needs a change: see the marked fields.</ErrorNotice>
+          ) : (
+            <ErrorNotice error={error} />
+          )}
           {saved && (
             <Notice tone="success" live>
               Profile saved.

@@ -21,6 +21,14 @@ const EXPLANATIONS: Record<string, string> = {
   TOO_MANY_HOLDS: `You already have ${MAX_UNPAID_HOLDS} unpaid bookings: pay for or cancel one first.`,
   SLOT_NOT_BOOKABLE: "This slot can't be booked any more: it was cancelled, has started, or is over.",
   BOOKING_NOT_ACTIVE: "This booking is already cancelled or expired.",
+  SLOT_NOT_FULL: "A seat in this slot is free right now, so there's no need to wait: book it directly.",
+  ALREADY_WAITLISTED: "You're already on the waiting list for this slot.",
+  RESCHEDULE_TOO_LATE:
+    "It's too close to the lesson to move it: the tutor's policy allows moving a booking only until a set time before it starts.",
+  RESCHEDULE_NOT_ALLOWED:
+    "A booking can only be moved to another open time of the same tutor, for the same kind of lesson.",
+  RESCHEDULE_PRICE_HIGHER:
+    "That time costs more than you paid, so the booking can't be moved there. Pick a time at the same price or cheaper.",
   SESSION_NOT_STARTED: "The instructor hasn't started the session yet. This page updates as soon as they do.",
   SESSION_ALREADY_STARTED: "The session has already started, so this can't be done any more.",
   SESSION_ENDED: "This session is over.",

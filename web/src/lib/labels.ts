@@ -1,4 +1,12 @@
-import type { Booking, BookingStatus, PaymentStatus, SessionStatus, SlotStatus } from "../api/types";
+import type {
+  AttendanceVerdict,
+  Booking,
+  BookingStatus,
+  PaymentStatus,
+  SessionStatus,
+  SlotStatus,
+  WaitlistStatus,
+} from "../api/types";
 import { formatMoney } from "./format";
 
 export const SLOT_STATUS: Record<SlotStatus, { label: string; tone: string }> = {
@@ -23,12 +31,26 @@ export const BOOKING_STATUS: Record<BookingStatus, { label: string; tone: string
   CANCELLED: { label: "Cancelled", tone: "muted" },
 };
 
+export const WAITLIST_STATUS: Record<WaitlistStatus, { label: string; tone: string }> = {
+  WAITING: { label: "Waiting", tone: "neutral" },
+  OFFERED: { label: "Seat offered", tone: "live" },
+  BOOKED: { label: "Booked", tone: "ok" },
+  EXPIRED: { label: "Offer lapsed", tone: "muted" },
+  LEFT: { label: "Left the list", tone: "muted" },
+};
+
+export const ATTENDANCE: Record<AttendanceVerdict, { label: string; tone: string }> = {
+  ATTENDED: { label: "Attended", tone: "ok" },
+  NO_SHOW: { label: "No-show", tone: "warn" },
+};
+
 /**
  * Where the money of a booking stands, in plain words, from `paymentStatus` and `amountRefunded`.
  * `viewer` picks whose point of view: the student who paid, or the teacher of the slot.
  */
 export function paymentText(
-  booking: Pick<Booking, "status" | "paymentStatus" | "amount" | "amountRefunded" | "currency">,
+  booking: Pick<Booking, "status" | "paymentStatus" | "amount" | "amountRefunded" | "currency"> &
+    Partial<Pick<Booking, "rescheduledFrom">>,
   viewer: "student" | "provider" = "student",
 ): string {
   const money = (amount: number) => formatMoney(amount, booking.currency);
@@ -36,6 +58,16 @@ export function paymentText(
   const refunded = Math.max(0, booking.amountRefunded ?? 0);
   const active = booking.status === "PENDING_PAYMENT" || booking.status === "CONFIRMED";
   const status: PaymentStatus | undefined = booking.paymentStatus;
+  // Moved to a cheaper time: the payment is the old one, and what came back is the difference.
+  if (
+    booking.rescheduledFrom &&
+    booking.status === "CONFIRMED" &&
+    refunded > 0 &&
+    (status === "PARTIALLY_REFUNDED" || status === "REFUND_PENDING")
+  ) {
+    const back = status === "REFUND_PENDING" ? "is on its way back" : "was refunded";
+    return `Paid ${price}; the ${money(refunded)} difference ${back}`;
+  }
   switch (status) {
     case "REQUIRES_PAYMENT":
       if (booking.status === "PENDING_PAYMENT")

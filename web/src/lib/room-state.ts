@@ -62,6 +62,7 @@ export function reduce(state: RoomState, message: ServerMessage): RoomState {
     case "session:started":
     case "session:ended":
     case "session:cancelled":
+    case "session:seat-freed":
       return { ...state, events: pushEvent(state.events, { ...message, receivedAt }) };
     case "error":
       return { ...state, error: message.message };

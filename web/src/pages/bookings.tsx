@@ -1,10 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
+import { DEFAULT_CANCELLATION_POLICY, rescheduleAllowed } from "../../../src/shared/cancellation-policy";
 import { api } from "../api/endpoints";
-import type { Booking, ProviderSummary, Slot } from "../api/types";
+import type { Booking, ProviderSummary, Slot, WaitlistEntry } from "../api/types";
 import { AddToCalendar } from "../components/add-to-calendar";
-import { ConfirmDialog } from "../components/confirm-dialog";
+import { CancelBookingDialog } from "../components/cancel-booking-dialog";
 import { PaymentForm } from "../components/payment-form";
-import { Async, Badge, Empty, ErrorNotice, Loading, Page } from "../components/ui";
+import { RescheduleDialog } from "../components/reschedule-dialog";
+import { Async, Badge, Empty, ErrorNotice, Loading, Notice, Page } from "../components/ui";
+import { WaitlistOffer } from "../components/waitlist-offer";
 import { useUser } from "../lib/auth";
 import { loadConfig } from "../lib/config";
 import { loadProviders, loadSlots } from "../lib/directory";
@@ -13,7 +16,9 @@ import { formatCountdown, formatMoney, formatRange, SESSION_TYPE_LABEL, zoneLabe
 import { BOOKING_STATUS, paymentText } from "../lib/labels";
 import { usePaymentConfirmation } from "../lib/payment-confirmation";
 import { fetchPayment } from "../lib/payment-store";
+import { formatHours } from "../lib/policy-text";
 import { useNow, usePolling, useResource } from "../lib/use-resource";
+import { loadActiveWaitlist } from "../lib/waitlist";
 
 interface Row {
   booking: Booking;
@@ -45,12 +50,24 @@ function unsettled(booking: Booking): boolean {
   );
 }
 
+/** A booking that was moved to another time (reschedule): its seat and payment went to `rescheduledTo`. */
+function movedAway(booking: Booking): boolean {
+  return (
+    booking.status === "CANCELLED" &&
+    (booking.rescheduledTo !== undefined || booking.cancelledBy === "RESCHEDULE")
+  );
+}
+
 export function Bookings() {
   const user = useUser();
   const zone = user.timezone;
+  const isStudent = user.role === "student";
   const data = useResource(async () => {
-    const { bookings } = await api.myBookings();
-    const slotIds = [...new Set(bookings.map((b) => b.slotId))];
+    const [{ bookings }, waitlist] = await Promise.all([
+      api.myBookings(),
+      isStudent ? loadActiveWaitlist() : Promise.resolve([] as WaitlistEntry[]),
+    ]);
+    const slotIds = [...new Set([...bookings.map((b) => b.slotId), ...waitlist.map((e) => e.slotId)])];
     const [slots, providers, students] = await Promise.all([
       loadSlots(slotIds, true),
       loadProviders(),
@@ -58,14 +75,21 @@ export function Bookings() {
     ]);
     return {
       rows: bookings.map((booking) => ({ booking, slot: slots.get(booking.slotId) })),
+      slots,
       providers,
       students,
+      waitlist,
     };
   });
   const busy = data.data?.rows.some((row) => unsettled(row.booking)) ?? false;
-  usePolling(() => void data.reload(), busy ? 1500 : 15_000);
+  const waiting = (data.data?.waitlist.length ?? 0) > 0;
+  // An offer from a waiting list is kept only for minutes: look often while in line.
+  usePolling(() => void data.reload(), busy ? 1500 : waiting ? 4000 : 15_000);
   const [cancelling, setCancelling] = useState<Row | undefined>(undefined);
-  const isStudent = user.role === "student";
+  const [moving, setMoving] = useState<Row | undefined>(undefined);
+  const [moved, setMoved] = useState<string | undefined>(undefined);
+  const tutorOf = (row: Row | undefined) =>
+    row?.slot ? data.data?.providers.get(row.slot.providerId)?.name : undefined;
 
   return (
     <Page
@@ -73,19 +97,36 @@ export function Bookings() {
       intro={`Times in ${zoneLabel(zone)}.`}
       actions={<AddToCalendar>Download all lessons (.ics)</AddToCalendar>}
     >
+      {moved && (
+        <Notice tone="success" live>
+          {moved}
+        </Notice>
+      )}
       <Async resource={data} label="Loading bookings…">
-        {({ rows, providers, students }) => {
+        {({ rows, slots, providers, students, waitlist }) => {
+          const lines = isStudent ? (
+            <WaitlistPanel
+              entries={waitlist}
+              slots={slots}
+              providers={providers}
+              zone={zone}
+              onChanged={() => void data.reload()}
+            />
+          ) : null;
           if (rows.length === 0)
             return (
-              <Empty>
-                {isStudent ? (
-                  <>
-                    No bookings yet. <a href="/find">Find a tutor</a> to book your first lesson.
-                  </>
-                ) : (
-                  "Nobody has booked your slots yet."
-                )}
-              </Empty>
+              <>
+                {lines}
+                <Empty>
+                  {isStudent ? (
+                    <>
+                      No bookings yet. <a href="/find">Find a tutor</a> to book your first lesson.
+                    </>
+                  ) : (
+                    "Nobody has booked your slots yet."
+                  )}
+                </Empty>
+              </>
             );
           const now = Date.now();
           const upcoming = rows.filter(
@@ -94,74 +135,165 @@ export function Bookings() {
               (!row.slot || Date.parse(row.slot.endsAt) > now),
           );
           const rest = rows.filter((row) => !upcoming.includes(row));
+          const byId = new Map(rows.map((row) => [row.booking.id, row]));
+          const group = (title: string, list: Row[]) => (
+            <BookingGroup
+              title={title}
+              rows={list}
+              byId={byId}
+              zone={zone}
+              providers={providers}
+              students={students}
+              isStudent={isStudent}
+              onCancel={setCancelling}
+              onMove={(row) => {
+                setMoved(undefined);
+                setMoving(row);
+              }}
+              onChanged={() => void data.reload()}
+            />
+          );
           return (
             <>
-              <BookingGroup
-                title="Upcoming"
-                rows={upcoming}
-                zone={zone}
-                providers={providers}
-                students={students}
-                isStudent={isStudent}
-                onCancel={setCancelling}
-                onChanged={() => void data.reload()}
-              />
-              <BookingGroup
-                title="Past and cancelled"
-                rows={rest}
-                zone={zone}
-                providers={providers}
-                students={students}
-                isStudent={isStudent}
-                onCancel={setCancelling}
-                onChanged={() => void data.reload()}
-              />
+              {lines}
+              {group("Upcoming", upcoming)}
+              {group("Past and cancelled", rest)}
             </>
           );
         }}
       </Async>
-      <ConfirmDialog
-        open={cancelling !== undefined}
-        title="Cancel this booking?"
-        confirmLabel="Cancel booking"
-        tone="danger"
-        onConfirm={async () => {
-          if (cancelling) await api.cancelBooking(cancelling.booking.id);
+      <CancelBookingDialog
+        booking={cancelling?.booking}
+        slot={cancelling?.slot}
+        tutorName={tutorOf(cancelling)}
+        onCancel={async (booking) => {
+          await api.cancelBooking(booking.id);
           await data.reload();
         }}
         onClose={() => setCancelling(undefined)}
-      >
-        {cancelling?.booking.status === "CONFIRMED" ? (
-          <p>
-            Your seat is given up and you get a full refund of{" "}
-            <strong>{formatMoney(cancelling.booking.amount, cancelling.booking.currency)}</strong> to your
-            card.
-          </p>
-        ) : (
-          <p>Your held seat is released. You haven't paid, so nothing is charged.</p>
-        )}
-      </ConfirmDialog>
+      />
+      <RescheduleDialog
+        open={moving !== undefined}
+        booking={moving?.booking}
+        slot={moving?.slot}
+        zone={zone}
+        tutorName={tutorOf(moving)}
+        onMoved={async (_booking, to) => {
+          setMoved(`Your booking was moved to ${formatRange(to.startsAt, to.endsAt, zone)}.`);
+          await data.reload();
+        }}
+        onClose={() => setMoving(undefined)}
+      />
     </Page>
+  );
+}
+
+/** The student's waiting lists: seats offered to them (with a Book button), and places in line. */
+function WaitlistPanel({
+  entries,
+  slots,
+  providers,
+  zone,
+  onChanged,
+}: {
+  entries: WaitlistEntry[];
+  slots: Map<string, Slot>;
+  providers: Map<string, ProviderSummary>;
+  zone: string;
+  onChanged: () => void;
+}) {
+  const [leaving, setLeaving] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  if (entries.length === 0) return null;
+  const offers = entries.filter((entry) => entry.status === "OFFERED");
+  const waiting = entries.filter((entry) => entry.status === "WAITING");
+  const tutorOf = (slotId: string) => {
+    const slot = slots.get(slotId);
+    return slot ? providers.get(slot.providerId)?.name : undefined;
+  };
+  const leave = async (slotId: string) => {
+    setLeaving(slotId);
+    setError(undefined);
+    try {
+      await api.leaveWaitlist(slotId);
+      onChanged();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setLeaving(undefined);
+    }
+  };
+  return (
+    <section aria-labelledby="waitlist-heading" class="booking-group">
+      <h2 id="waitlist-heading">Waiting lists</h2>
+      {offers.map((entry) => (
+        <WaitlistOffer
+          key={entry.id}
+          entry={entry}
+          slot={slots.get(entry.slotId)}
+          zone={zone}
+          tutorName={tutorOf(entry.slotId)}
+          onLapsed={onChanged}
+        />
+      ))}
+      {waiting.length > 0 && (
+        <ul class="booking-list">
+          {waiting.map((entry) => {
+            const slot = slots.get(entry.slotId);
+            const when = slot ? formatRange(slot.startsAt, slot.endsAt, zone) : "A lesson";
+            const tutor = tutorOf(entry.slotId);
+            return (
+              <li key={entry.id} class="card booking-item waitlist-item">
+                <div class="booking-head">
+                  <h3>{when}</h3>
+                  <Badge>Waiting</Badge>
+                </div>
+                <p>
+                  You are #{entry.position} in line{tutor ? ` for ${tutor}'s lesson` : ""}. If a seat frees
+                  up, it's offered to you here and by email.
+                </p>
+                <div class="button-row">
+                  <button
+                    type="button"
+                    class="secondary"
+                    disabled={leaving !== undefined}
+                    onClick={() => void leave(entry.slotId)}
+                  >
+                    {leaving === entry.slotId ? "Leaving…" : "Leave"}
+                    <span class="sr-only"> the waiting list for {when}</span>
+                  </button>
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <ErrorNotice error={error} />
+    </section>
   );
 }
 
 function BookingGroup({
   title,
   rows,
+  byId,
   zone,
   providers,
   students,
   isStudent,
   onCancel,
+  onMove,
   onChanged,
 }: {
   title: string;
   rows: Row[];
+  byId: Map<string, Row>;
   zone: string;
   providers: Map<string, ProviderSummary>;
   students: Map<string, string>;
   isStudent: boolean;
   onCancel: (row: Row) => void;
+  onMove: (row: Row) => void;
   onChanged: () => void;
 }) {
   const id = `group-${title.replace(/\W+/g, "-").toLowerCase()}`;
@@ -176,11 +308,13 @@ function BookingGroup({
             <BookingItem
               key={row.booking.id}
               row={row}
+              byId={byId}
               zone={zone}
               providers={providers}
               students={students}
               isStudent={isStudent}
               onCancel={onCancel}
+              onMove={onMove}
               onChanged={onChanged}
             />
           ))}
@@ -192,25 +326,35 @@ function BookingGroup({
 
 function BookingItem({
   row,
+  byId,
   zone,
   providers,
   students,
   isStudent,
   onCancel,
+  onMove,
   onChanged,
 }: {
   row: Row;
+  byId: Map<string, Row>;
   zone: string;
   providers: Map<string, ProviderSummary>;
   students: Map<string, string>;
   isStudent: boolean;
   onCancel: (row: Row) => void;
+  onMove: (row: Row) => void;
   onChanged: () => void;
 }) {
   const { booking, slot } = row;
   const now = useNow(1000);
   const [paying, setPaying] = useState(false);
-  const status = BOOKING_STATUS[booking.status];
+  const moved = movedAway(booking);
+  const status = moved ? { label: "Moved", tone: "muted" } : BOOKING_STATUS[booking.status];
+  const policy = booking.cancellationPolicy ?? DEFAULT_CANCELLATION_POLICY;
+  const whenOf = (other: Row | undefined) =>
+    other?.slot ? formatRange(other.slot.startsAt, other.slot.endsAt, zone) : "another time";
+  const movedTo = booking.rescheduledTo ? byId.get(booking.rescheduledTo) : undefined;
+  const movedFrom = booking.rescheduledFrom ? byId.get(booking.rescheduledFrom) : undefined;
   const provider = slot ? providers.get(slot.providerId) : undefined;
   // Once the lesson has begun (on time, or started early by the teacher) it can't be cancelled for a refund.
   const started = slot
@@ -221,6 +365,9 @@ function BookingItem({
   const canCancel =
     isStudent && (booking.status === "PENDING_PAYMENT" || booking.status === "CONFIRMED") && !started;
   const canPay = isStudent && booking.status === "PENDING_PAYMENT" && holdLeft > 0;
+  const confirmedAhead = isStudent && booking.status === "CONFIRMED" && slot !== undefined && !started;
+  const canMove =
+    confirmedAhead && slot !== undefined && rescheduleAllowed(policy, Date.parse(slot.startsAt), now);
   const payPanelId = `pay-${booking.id}`;
   return (
     <li class="card booking-item">
@@ -233,12 +380,33 @@ function BookingItem({
         {isStudent && provider ? ` with ${provider.name}` : ""}
         {!isStudent ? `, booked by ${students.get(booking.studentId) ?? "a student"}` : ""}
       </p>
+      {booking.rescheduledFrom && (
+        <p class="hint">Moved here from {whenOf(movedFrom)}; the payment came along.</p>
+      )}
+      {booking.cancelledBy === "PROVIDER_NO_SHOW" && (
+        <p>
+          {isStudent
+            ? "Your tutor did not show up — refunded in full."
+            : "You didn't join this lesson, so the student was refunded in full."}
+        </p>
+      )}
+      {booking.cancelledBy === "PROVIDER" && (
+        <p>{isStudent ? "Your tutor cancelled this lesson." : "You cancelled this lesson."}</p>
+      )}
       <p class="payment-status" aria-live="polite">
-        {paymentText(booking, isStudent ? "student" : "provider")}
+        {moved
+          ? `Moved to ${whenOf(movedTo)}; the payment went with it.`
+          : paymentText(booking, isStudent ? "student" : "provider")}
         {booking.status === "PENDING_PAYMENT" &&
           holdLeft > 0 &&
           ` · seat held for ${formatCountdown(holdLeft)}`}
       </p>
+      {confirmedAhead && !canMove && (
+        <p class="hint">
+          This booking can no longer be moved: the tutor allows moving it until{" "}
+          {formatHours(policy.rescheduleMinNoticeHours)} before the lesson.
+        </p>
+      )}
       {isStudent && booking.status === "CONFIRMED" && started && (
         <p class="hint">The lesson has begun, so this booking can no longer be cancelled.</p>
       )}
@@ -273,6 +441,11 @@ function BookingItem({
           <a class="button secondary" href={`/teach/slots/${slot.id}`}>
             Open the slot<span class="sr-only"> {when}</span>
           </a>
+        )}
+        {canMove && (
+          <button type="button" class="secondary" onClick={() => onMove(row)}>
+            Reschedule<span class="sr-only"> {when}</span>
+          </button>
         )}
         {canCancel && (
           <button type="button" class="danger" onClick={() => onCancel(row)}>

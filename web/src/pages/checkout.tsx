@@ -14,6 +14,7 @@ import { errorCode } from "../lib/errors";
 import { formatDuration, formatMoney, formatRange, SESSION_TYPE_LABEL, zoneLabel } from "../lib/format";
 import { usePaymentConfirmation } from "../lib/payment-confirmation";
 import { fetchPayment } from "../lib/payment-store";
+import { policyInWords } from "../lib/policy-text";
 import { useResource } from "../lib/use-resource";
 
 /** Pay for a held seat: the hold countdown, then the test card (locally) or Stripe's Payment Element. */
@@ -72,6 +73,12 @@ export function Checkout() {
                   </dd>
                   <dt>Price</dt>
                   <dd>{amount}</dd>
+                  {current.cancellationPolicy && (
+                    <>
+                      <dt>If you cancel</dt>
+                      <dd>{policyInWords(current.cancellationPolicy)}</dd>
+                    </>
+                  )}
                 </dl>
               </section>
 

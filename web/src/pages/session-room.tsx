@@ -7,6 +7,7 @@ import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import type { Session, SlotBooking } from "../api/types";
 import { AttendanceCard } from "../components/attendance-card";
+import { AttendanceVerdicts } from "../components/attendance-verdicts";
 import { ChatPanel } from "../components/chat-panel";
 import { SeatCount } from "../components/seat-count";
 import { SessionControls } from "../components/session-controls";
@@ -15,7 +16,7 @@ import { VideoPanel } from "../components/video-panel";
 import { useUser } from "../lib/auth";
 import { loadProviders, loadSlot } from "../lib/directory";
 import { formatMoney, formatRange, formatTime, zoneLabel } from "../lib/format";
-import { SESSION_STATUS } from "../lib/labels";
+import { plural, SESSION_STATUS } from "../lib/labels";
 import { type RoomEvent, useRoom } from "../lib/room";
 import { useResource } from "../lib/use-resource";
 
@@ -94,7 +95,15 @@ export function SessionRoom() {
         {({ session, slot, bookings }) => {
           const status = SESSION_STATUS[session.status];
           const confirmedBookings = bookings.filter((booking) => booking.status === "CONFIRMED");
+          const tutorNoShow = session.cancelReason === "PROVIDER_NO_SHOW";
           if (!admitted) {
+            if (tutorNoShow)
+              return (
+                <Notice tone="warning">
+                  Your tutor did not show up — refunded in full. See <a href="/bookings">My bookings</a> for
+                  the refund.
+                </Notice>
+              );
             return (
               <Notice tone="warning">
                 Your booking for this lesson was cancelled, so the room is closed to you. See{" "}
@@ -109,7 +118,7 @@ export function SessionRoom() {
                   <h2 id="session-state">
                     Session <Badge tone={status.tone}>{status.label}</Badge>
                   </h2>
-                  <p aria-live="polite">{sessionSentence(session, zone)}</p>
+                  <p aria-live="polite">{sessionSentence(session, zone, isProvider)}</p>
                   {isProvider && (
                     <>
                       <SeatCount
@@ -137,6 +146,12 @@ export function SessionRoom() {
                     </>
                   )}
                 </section>
+                <AttendanceVerdicts
+                  session={session}
+                  meId={user.id}
+                  isProvider={isProvider}
+                  nameOf={nameOf}
+                />
                 <VideoPanel
                   sessionId={session.id}
                   live={session.status === "IN_PROGRESS"}
@@ -195,7 +210,12 @@ export function SessionRoom() {
   );
 }
 
-function sessionSentence(session: Session, zone: string): string {
+function sessionSentence(session: Session, zone: string, isProvider: boolean): string {
+  if (session.cancelReason === "PROVIDER_NO_SHOW") {
+    return isProvider
+      ? "You didn't join this lesson, so it counts as a no-show: every student was refunded in full."
+      : "Your tutor did not show up — refunded in full.";
+  }
   switch (session.status) {
     case "SCHEDULED":
       return `Starts at ${formatTime(session.startsAt, zone)}. The instructor can open it from ${SESSION_EARLY_START_MS / MINUTE_MS} minutes before.`;
@@ -218,6 +238,8 @@ function describeEvent(event: RoomEvent): string {
       return "The session ended.";
     case "session:cancelled":
       return "The session was cancelled; payments are being refunded.";
+    case "session:seat-freed":
+      return `A student ${event.reason === "rescheduled" ? "moved to another time" : "cancelled"}; ${plural(event.seatsLeft, "seat")} free.`;
     case "slot":
       return event.status === "FULL" ? "All seats are taken." : `Seats left: ${event.seatsLeft}.`;
   }

@@ -39,8 +39,20 @@ export function Sessions() {
           const past = list.filter((s) => !active(s)).sort((a, b) => b.startsAt.localeCompare(a.startsAt));
           return (
             <>
-              <SessionList title="Upcoming and live" sessions={upcoming} zone={zone} withdrawn={withdrawn} />
-              <SessionList title="Past and cancelled" sessions={past} zone={zone} withdrawn={withdrawn} />
+              <SessionList
+                title="Upcoming and live"
+                sessions={upcoming}
+                zone={zone}
+                withdrawn={withdrawn}
+                isProvider={user.role === "provider"}
+              />
+              <SessionList
+                title="Past and cancelled"
+                sessions={past}
+                zone={zone}
+                withdrawn={withdrawn}
+                isProvider={user.role === "provider"}
+              />
             </>
           );
         }}
@@ -54,12 +66,14 @@ function SessionList({
   sessions,
   zone,
   withdrawn,
+  isProvider,
 }: {
   title: string;
   sessions: Session[];
   zone: string;
   /** The student cancelled their own seat in this session. */
   withdrawn: (session: Session) => boolean;
+  isProvider: boolean;
 }) {
   const id = `sessions-${title.replace(/\W+/g, "-").toLowerCase()}`;
   return (
@@ -77,13 +91,23 @@ function SessionList({
               <li key={session.id} class="card booking-item">
                 <div class="booking-head">
                   <h3>{when}</h3>
-                  {withdrawn(session) ? (
+                  {session.cancelReason === "PROVIDER_NO_SHOW" ? (
+                    <Badge tone="warn">{isProvider ? "No-show: refunded" : "Tutor no-show: refunded"}</Badge>
+                  ) : withdrawn(session) ? (
                     <Badge tone="muted">You cancelled</Badge>
                   ) : (
                     <Badge tone={status.tone}>{status.label}</Badge>
                   )}
                 </div>
-                <p>{plural(students, "student")} confirmed</p>
+                {session.cancelReason === "PROVIDER_NO_SHOW" ? (
+                  <p>
+                    {isProvider
+                      ? "You didn't join, so every student was refunded in full."
+                      : "Your tutor did not show up — refunded in full."}
+                  </p>
+                ) : (
+                  <p>{plural(students, "student")} confirmed</p>
+                )}
                 {!withdrawn(session) && (
                   <a class="button primary" href={`/sessions/${session.id}`}>
                     Open the room<span class="sr-only"> for {when}</span>

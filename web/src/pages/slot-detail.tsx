@@ -7,6 +7,7 @@ import { ConfirmDialog } from "../components/confirm-dialog";
 import { SeatCount } from "../components/seat-count";
 import { SessionControls } from "../components/session-controls";
 import { SlotForm } from "../components/slot-form";
+import { SlotWaitlist } from "../components/slot-waitlist";
 import { Async, Badge, Empty, Notice, Page } from "../components/ui";
 import { useUser } from "../lib/auth";
 import { formatDuration, formatMoney, formatRange, SESSION_TYPE_LABEL, zoneLabel } from "../lib/format";
@@ -169,6 +170,8 @@ export function SlotDetail() {
                   </div>
                 )}
               </section>
+
+              <SlotWaitlist slotId={slot.id} zone={zone} full={status === "FULL"} refreshKey={view.data} />
 
               <EditSection
                 slot={slot}

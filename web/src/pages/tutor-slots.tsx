@@ -4,7 +4,9 @@ import { BOOKING_WINDOW_DAYS } from "../../../src/shared/limits";
 import { DAY_MS } from "../../../src/shared/time";
 import { api } from "../api/endpoints";
 import type { Slot } from "../api/types";
+import { PolicySummary } from "../components/policy-summary";
 import { Async, Badge, Empty, ErrorNotice, Page } from "../components/ui";
+import { WaitlistOffer } from "../components/waitlist-offer";
 import { useUser } from "../lib/auth";
 import { loadProviders } from "../lib/directory";
 import { errorCode } from "../lib/errors";
@@ -16,8 +18,9 @@ import {
   SESSION_TYPE_LABEL,
   zoneLabel,
 } from "../lib/format";
-import { savePayment } from "../lib/payment-store";
+import { startBooking } from "../lib/start-booking";
 import { usePolling, useResource } from "../lib/use-resource";
+import { loadActiveWaitlist } from "../lib/waitlist";
 import { dateKey } from "../lib/zoned-time";
 
 const REFRESH_MS = 10_000;
@@ -35,14 +38,24 @@ export function TutorSlots() {
   );
   const slots = useResource(async () => {
     const now = Date.now();
-    const { slots: list } = await api.slots({
-      providerId,
-      from: new Date(now).toISOString(),
-      to: new Date(now + (BOOKING_WINDOW_DAYS + 1) * DAY_MS).toISOString(),
-    });
-    return list.filter((slot) => slot.status === "OPEN" || slot.status === "FULL");
+    const [{ slots: list }, waitlist] = await Promise.all([
+      api.slots({
+        providerId,
+        from: new Date(now).toISOString(),
+        to: new Date(now + (BOOKING_WINDOW_DAYS + 1) * DAY_MS).toISOString(),
+      }),
+      loadActiveWaitlist(),
+    ]);
+    return {
+      list: list.filter((slot) => slot.status === "OPEN" || slot.status === "FULL"),
+      waitlist: new Map(waitlist.map((entry) => [entry.slotId, entry])),
+    };
   }, [providerId]);
-  usePolling(() => void slots.reload(), REFRESH_MS);
+  const waiting = slots.data
+    ? [...slots.data.waitlist.values()].some((entry) => entry.status === "WAITING")
+    : false;
+  // On a waiting list, look more often: an offer is kept only for a few minutes.
+  usePolling(() => void slots.reload(), waiting ? 4000 : REFRESH_MS);
   const [booking, setBooking] = useState<string | undefined>(undefined);
   const [errors, setErrors] = useState<Record<string, unknown>>({});
 
@@ -50,18 +63,26 @@ export function TutorSlots() {
     setBooking(slot.id);
     setErrors((current) => ({ ...current, [slot.id]: undefined }));
     try {
-      const answer = await api.book(slot.id, crypto.randomUUID());
-      if (answer.payment.clientSecret && answer.payment.paymentIntentId) {
-        savePayment(answer.booking.id, {
-          clientSecret: answer.payment.clientSecret,
-          paymentIntentId: answer.payment.paymentIntentId,
-        });
-      }
-      route(`/bookings/${answer.booking.id}/pay`);
+      route(await startBooking(slot.id));
     } catch (caught) {
       setErrors((current) => ({ ...current, [slot.id]: caught }));
       void slots.reload();
     } finally {
+      setBooking(undefined);
+    }
+  };
+
+  /** Joins or leaves a full slot's waiting list, then shows the list as the server has it. */
+  const changeWaitlist = async (slot: Slot, join: boolean) => {
+    setBooking(slot.id);
+    setErrors((current) => ({ ...current, [slot.id]: undefined }));
+    try {
+      if (join) await api.joinWaitlist(slot.id);
+      else await api.leaveWaitlist(slot.id);
+    } catch (caught) {
+      setErrors((current) => ({ ...current, [slot.id]: caught }));
+    } finally {
+      await slots.reload();
       setBooking(undefined);
     }
   };
@@ -87,8 +108,9 @@ export function TutorSlots() {
     >
       {provider.data?.bio && <p>{provider.data.bio}</p>}
       {provider.data === null && <ErrorNotice>This tutor doesn't exist (any more).</ErrorNotice>}
+      {provider.data?.cancellationPolicy && <PolicySummary policy={provider.data.cancellationPolicy} />}
       <Async resource={slots} label="Loading open times…">
-        {(list) => {
+        {({ list, waitlist }) => {
           if (list.length === 0)
             return <Empty>No open times in the next {BOOKING_WINDOW_DAYS} days. Check back later.</Empty>;
           const days = new Map<string, Slot[]>();
@@ -106,7 +128,11 @@ export function TutorSlots() {
                       const full = slot.status === "FULL" || slot.seatsLeft === 0;
                       const unpriced = slot.price.amount <= 0;
                       const when = `${formatTime(slot.startsAt, zone)}–${formatTime(slot.endsAt, zone)}`;
+                      const label = `${formatDateKey(day, "day")} ${when}`;
                       const error = errors[slot.id];
+                      const entry = waitlist.get(slot.id);
+                      const offered = entry?.status === "OFFERED";
+                      const inLine = entry?.status === "WAITING";
                       return (
                         <li key={slot.id} class="bookable">
                           <div class="bookable-main">
@@ -121,8 +147,35 @@ export function TutorSlots() {
                           <span class="price">
                             {unpriced ? "" : formatMoney(slot.price.amount, slot.price.currency)}
                           </span>
-                          {full ? (
-                            <Badge tone="warn">Full</Badge>
+                          {offered ? (
+                            <Badge tone="live">Offered to you</Badge>
+                          ) : full ? (
+                            <div class="bookable-actions">
+                              <Badge tone="warn">Full</Badge>
+                              {inLine ? (
+                                <button
+                                  type="button"
+                                  class="secondary"
+                                  disabled={booking !== undefined}
+                                  aria-label={`Leave the waiting list for ${label}`}
+                                  onClick={() => void changeWaitlist(slot, false)}
+                                >
+                                  {booking === slot.id ? "Leaving…" : "Leave"}
+                                </button>
+                              ) : (
+                                !unpriced && (
+                                  <button
+                                    type="button"
+                                    class="secondary"
+                                    disabled={booking !== undefined}
+                                    aria-label={`Join waitlist for ${label}`}
+                                    onClick={() => void changeWaitlist(slot, true)}
+                                  >
+                                    {booking === slot.id ? "Joining…" : "Join waitlist"}
+                                  </button>
+                                )
+                              )}
+                            </div>
                           ) : unpriced ? (
                             <span class="hint">Not bookable yet</span>
                           ) : (
@@ -130,11 +183,27 @@ export function TutorSlots() {
                               type="button"
                               class="primary"
                               disabled={booking !== undefined}
-                              aria-label={`Book ${formatDateKey(day, "day")} ${when}`}
+                              aria-label={`Book ${label}`}
                               onClick={() => void book(slot)}
                             >
                               {booking === slot.id ? "Holding a seat…" : "Book"}
                             </button>
+                          )}
+                          {inLine && full && (
+                            <p class="bookable-note" role="status">
+                              You are #{entry.position} in line. If a seat frees up, it is offered to the
+                              first in line for a few minutes; we'll email you.
+                            </p>
+                          )}
+                          {offered && (
+                            <div class="bookable-note">
+                              <WaitlistOffer
+                                entry={entry}
+                                slot={slot}
+                                zone={zone}
+                                onLapsed={() => void slots.reload()}
+                              />
+                            </div>
                           )}
                           {error ? (
                             <div class="bookable-error">

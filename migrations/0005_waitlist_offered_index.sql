@@ -1,0 +1,1 @@
+CREATE INDEX `waitlist_offered` ON `waitlist_entries` (`offered_at`);
