@@ -7,7 +7,7 @@
  */
 import { type CancellationPolicy, rescheduleAllowed } from "../src/shared/cancellation-policy";
 import type { Effect } from "./slot-effects";
-import { type Hold, holdsSeat, type SlotFacts, type Step, seatsTaken } from "./slot-state";
+import { type Hold, holdsSeat, lessonOpen, type SlotFacts, type Step, seatsTaken } from "./slot-state";
 import { reservedForOthers, slotOpenForBooking, type WaitEntry } from "./waitlist-state";
 
 /** What the target keeps about an incoming move, to finish it whenever that happens. */
@@ -124,24 +124,34 @@ export function decideMoveResolution(hold: Hold | undefined, newBookingId: strin
  * The source gave its seat up: the target's seat is confirmed, D1 learns both bookings at once,
  * and a cheaper lesson's difference goes back on the same payment.
  */
-export function moveCompleteSteps(hold: Hold | undefined, terms: MoveTerms): Step | undefined {
+export function moveCompleteSteps(
+  hold: Hold | undefined,
+  terms: MoveTerms,
+  slot: SlotFacts,
+  now: number,
+): Step | undefined {
   if (hold?.status !== "MOVING") return undefined;
   const { bookingId } = hold;
-  const effects: Effect[] = [
-    {
-      kind: "move_in",
+  if (!lessonOpen(slot, now) || slot.session === "COMPLETED" || slot.session === "CANCELLED") {
+    // The target lesson was cancelled or ended while the seat was moving in: the move still lands
+    // (the source gave its seat up), and the student gets everything back.
+    return {
       bookingId,
-      move: {
-        newBookingId: bookingId,
-        fromBookingId: terms.fromBookingId,
-        fromSlotId: terms.fromSlotId,
-        studentId: terms.studentId,
-        intentId: terms.intentId,
-        amount: terms.amount,
-        currency: terms.currency,
-      },
-    },
-  ];
+      status: "CANCELLED",
+      effects: [
+        moveIn(bookingId, terms),
+        { kind: "withdraw", bookingId, cancelledBy: "PROVIDER" },
+        {
+          kind: "refund",
+          bookingId,
+          intentId: terms.intentId,
+          reason: "The lesson you moved to was cancelled before the move completed.",
+        },
+        { kind: "sync_payment", bookingId, intentId: terms.intentId },
+      ],
+    };
+  }
+  const effects: Effect[] = [moveIn(bookingId, terms)];
   if (terms.fromAmount > terms.amount) {
     effects.push({
       kind: "refund",
@@ -153,4 +163,20 @@ export function moveCompleteSteps(hold: Hold | undefined, terms: MoveTerms): Ste
   }
   effects.push({ kind: "sync_payment", bookingId, intentId: terms.intentId });
   return { bookingId, status: "CONFIRMED", effects };
+}
+
+function moveIn(bookingId: string, terms: MoveTerms): Effect {
+  return {
+    kind: "move_in",
+    bookingId,
+    move: {
+      newBookingId: bookingId,
+      fromBookingId: terms.fromBookingId,
+      fromSlotId: terms.fromSlotId,
+      studentId: terms.studentId,
+      intentId: terms.intentId,
+      amount: terms.amount,
+      currency: terms.currency,
+    },
+  };
 }

@@ -399,6 +399,8 @@ export function studentCancelSteps(hold: Hold, decision: Exclude<CancelDecision,
  * released; an authorization being captured is voided (refunded if the capture landed already);
  * confirmed seats are refunded in full. Holds already ended need nothing.
  */
+// A seat MOVING in is left alone here: only its source knows whether the move happened, so the
+// object asks it (move-state.ts); a move completing into a closed lesson is refunded in full.
 export function decideInstructorCancel(
   holds: readonly Hold[],
   cancelledBy: "PROVIDER" | "PROVIDER_NO_SHOW" = "PROVIDER",
@@ -415,9 +417,6 @@ export function decideInstructorCancel(
       steps.push(
         step(bookingId, "CANCELLED", { kind: "release", bookingId, status: "CANCELLED", cancelledBy }),
       );
-    } else if (hold.status === "MOVING") {
-      // The move in has not completed: it is abandoned (the booking stays where it was).
-      steps.push(step(bookingId, "RELEASED"));
     } else if (hold.status === "CAPTURING") {
       const effects: Effect[] = [{ kind: "withdraw", bookingId, cancelledBy }];
       if (intentId) effects.push({ kind: "cancel_intent", bookingId, intentId });
@@ -449,8 +448,6 @@ export function decideSessionEnd(holds: readonly Hold[]): Step[] {
       steps.push(step(bookingId, "EXPIRED", { kind: "release", bookingId, status: "EXPIRED", reason }));
     } else if (hold.status === "CAPTURING") {
       steps.push(step(bookingId, "RELEASED", { kind: "release", bookingId, status: "EXPIRED", reason }));
-    } else if (hold.status === "MOVING") {
-      steps.push(step(bookingId, "RELEASED"));
     }
   }
   return steps;

@@ -606,7 +606,7 @@ export class SlotObject extends DurableObject<Env> {
       const hold = this.store.hold(newBookingId);
       if (hold?.status === "CONFIRMED") return ok("confirmed");
       const terms = this.store.moveTerms(newBookingId);
-      const steps = terms ? moveCompleteSteps(hold, terms) : undefined;
+      const steps = terms ? moveCompleteSteps(hold, terms, this.facts(), now) : undefined;
       if (!steps)
         return fail("BOOKING_NOT_ACTIVE", "This reschedule was abandoned; the booking stays where it was.");
       this.apply([steps], now);
@@ -626,6 +626,12 @@ export class SlotObject extends DurableObject<Env> {
       }
     });
     await this.settle();
+  }
+
+  /** The lesson closed: seats still moving in are settled with their sources at the next alarm. */
+  private resolveMovesSoon(now: number): void {
+    for (const hold of this.store.holds())
+      if (hold.status === "MOVING" && hold.expiresAt > now) this.store.setExpiry(hold.bookingId, now);
   }
 
   /** A move whose deadline passed: the source says whether its seat went; finish or give back. */
@@ -664,7 +670,10 @@ export class SlotObject extends DurableObject<Env> {
       const current = this.store.getMeta("session");
       if (current === "COMPLETED" || current === "CANCELLED") return;
       this.store.setMeta("session", state);
-      if (state === "COMPLETED") this.apply(decideSessionEnd(this.store.holds()), now);
+      if (state === "COMPLETED") {
+        this.apply(decideSessionEnd(this.store.holds()), now);
+        this.resolveMovesSoon(now);
+      }
     });
     await this.settle();
   }
@@ -692,6 +701,7 @@ export class SlotObject extends DurableObject<Env> {
         this.store.setMeta("slot_status", "CANCELLED");
       }
       this.apply(decideInstructorCancel(this.store.holds(), cancelledBy), now);
+      this.resolveMovesSoon(now);
     });
     await this.settle();
     this.room.broadcast(event);

@@ -38,6 +38,8 @@ export interface BookingRecords {
   finishStripeEvent(id: string, now: number): Promise<void>;
 }
 
+// A booking's payment is found by its PaymentIntent: a rescheduled booking and the one it moved
+// to share one, so both show what that payment did (the row itself follows the active booking).
 export function createBookingRecords(db: Db, _d1: D1Database): BookingRecords {
   return {
     async findWithPayment(id) {
@@ -45,7 +47,7 @@ export function createBookingRecords(db: Db, _d1: D1Database): BookingRecords {
         .select({ booking: bookings, payment: payments, providerId: slots.providerId })
         .from(bookings)
         .innerJoin(slots, eq(slots.id, bookings.slotId))
-        .leftJoin(payments, eq(payments.bookingId, bookings.id))
+        .leftJoin(payments, eq(payments.paymentIntentId, bookings.paymentIntentId))
         .where(eq(bookings.id, id))
         .limit(1);
       return rows[0];
@@ -56,7 +58,7 @@ export function createBookingRecords(db: Db, _d1: D1Database): BookingRecords {
         .select({ booking: bookings, payment: payments })
         .from(bookings)
         .innerJoin(slots, eq(slots.id, bookings.slotId))
-        .leftJoin(payments, eq(payments.bookingId, bookings.id))
+        .leftJoin(payments, eq(payments.paymentIntentId, bookings.paymentIntentId))
         .where(user.role === "student" ? eq(bookings.studentId, user.id) : eq(slots.providerId, user.id))
         .orderBy(desc(bookings.createdAt), desc(bookings.id))
         .limit(500);
@@ -67,7 +69,7 @@ export function createBookingRecords(db: Db, _d1: D1Database): BookingRecords {
         .select({ booking: bookings, payment: payments, studentName: users.name })
         .from(bookings)
         .innerJoin(users, eq(users.id, bookings.studentId))
-        .leftJoin(payments, eq(payments.bookingId, bookings.id))
+        .leftJoin(payments, eq(payments.paymentIntentId, bookings.paymentIntentId))
         .where(eq(bookings.slotId, slotId))
         .orderBy(desc(bookings.createdAt), desc(bookings.id))
         .limit(200);

@@ -105,6 +105,17 @@ export async function rescheduleBooking(
   }
   unwrap(await targetObject.completeMove(kept.bookingId));
   const moved = await deps.records.bookings.findWithPayment(kept.bookingId);
-  if (!moved) throw new AppError("INTERNAL", "The moved booking was not written; it will be shortly.");
-  return toBooking(moved.booking, moved.payment);
+  if (moved) return toBooking(moved.booking, moved.payment);
+  // The seat has moved in both objects; D1 (retried from the target's outbox) follows shortly.
+  const view = toBooking(booking, payment);
+  delete view.sessionId;
+  return {
+    ...view,
+    id: kept.bookingId,
+    slotId: target.id,
+    amount: target.priceAmount,
+    currency: target.currency,
+    holdExpiresAt: new Date(now).toISOString(),
+    rescheduledFrom: booking.id,
+  };
 }

@@ -439,7 +439,7 @@ describe("moveCompleteSteps", () => {
     { name: "a dearer target", amount: 4_001, fromAmount: 4_000 },
   ])("MOVING → CONFIRMED with move_in and sync_payment, no refund, at $name", ({ amount, fromAmount }) => {
     const terms = moveTerms({ amount, fromAmount });
-    expect(moveCompleteSteps(moving(terms), terms)).toEqual({
+    expect(moveCompleteSteps(moving(terms), terms, OPEN, NOW)).toEqual({
       bookingId: "bkg_in",
       status: "CONFIRMED",
       effects: [moveIn(terms), { kind: "sync_payment", bookingId: "bkg_in", intentId: terms.intentId }],
@@ -454,7 +454,7 @@ describe("moveCompleteSteps", () => {
     "a cheaper target ($fromAmount → $amount) refunds the difference, keeping $amount",
     ({ amount, fromAmount }) => {
       const terms = moveTerms({ amount, fromAmount });
-      expect(moveCompleteSteps(moving(terms), terms)).toEqual({
+      expect(moveCompleteSteps(moving(terms), terms, OPEN, NOW)).toEqual({
         bookingId: "bkg_in",
         status: "CONFIRMED",
         effects: [
@@ -474,11 +474,37 @@ describe("moveCompleteSteps", () => {
 
   it.each(ALL_STATUSES.filter((s) => s !== "MOVING"))("does nothing for a %s hold", (status) => {
     const terms = moveTerms();
-    expect(moveCompleteSteps({ ...moving(terms), status }, terms)).toBeUndefined();
+    expect(moveCompleteSteps({ ...moving(terms), status }, terms, OPEN, NOW)).toBeUndefined();
   });
 
+  it.each([
+    { name: "cancelled", slot: { ...OPEN, session: "CANCELLED" as const }, now: NOW },
+    { name: "ended by the provider", slot: { ...OPEN, session: "COMPLETED" as const }, now: NOW },
+    { name: "past its end", slot: OPEN, now: OPEN.endsAt },
+  ])(
+    "into a lesson $name: the move lands, then the seat is withdrawn and refunded in full",
+    ({ slot, now }) => {
+      const terms = moveTerms({ amount: 2_500, fromAmount: 5_000 });
+      expect(moveCompleteSteps(moving(terms), terms, slot, now)).toEqual({
+        bookingId: "bkg_in",
+        status: "CANCELLED",
+        effects: [
+          moveIn(terms),
+          { kind: "withdraw", bookingId: "bkg_in", cancelledBy: "PROVIDER" },
+          {
+            kind: "refund",
+            bookingId: "bkg_in",
+            intentId: terms.intentId,
+            reason: "The lesson you moved to was cancelled before the move completed.",
+          },
+          { kind: "sync_payment", bookingId: "bkg_in", intentId: terms.intentId },
+        ],
+      });
+    },
+  );
+
   it("does nothing for an unknown hold", () => {
-    expect(moveCompleteSteps(undefined, moveTerms())).toBeUndefined();
+    expect(moveCompleteSteps(undefined, moveTerms(), OPEN, NOW)).toBeUndefined();
   });
 });
 
