@@ -73,9 +73,7 @@ describe("the provider's cancellation policy", () => {
     });
     expect(kept.body.cancellationPolicy).toEqual(TIERED);
     const listed = await get("/api/providers", provider.token);
-    expect(listed.body.providers.find((p: any) => p.id === provider.id).cancellationPolicy).toEqual(
-      TIERED,
-    );
+    expect(listed.body.providers.find((p: any) => p.id === provider.id).cancellationPolicy).toEqual(TIERED);
   });
 
   it.each([
