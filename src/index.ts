@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import { buildDeps } from "./deps";
 import { runScheduled } from "./jobs/scheduled";
 
+export { ConversationObject } from "../durable-objects/conversation";
 export { SlotObject } from "../durable-objects/slot";
 
 const app = createApp();

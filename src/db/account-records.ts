@@ -33,7 +33,7 @@ export interface AccountRecords {
   /** The user behind a session that expires after `now`; expired sessions find nobody. */
   findUserBySession(tokenHash: string, now: number): Promise<UserRow | undefined>;
   /** Changes only the fields given; an empty change writes nothing. */
-  updateUser(userId: string, changes: { name?: string; timezone?: string }): Promise<void>;
+  updateUser(userId: string, changes: { name?: string; timezone?: string; locale?: string }): Promise<void>;
   findProviderProfile(userId: string): Promise<ProviderProfileRow | undefined>;
   /**
    * Inserts or replaces the profile and, in the same batch, re-prices the provider's OPEN slots

@@ -11,6 +11,8 @@ export const users = sqliteTable(
     name: text("name").notNull(),
     role: text("role", { enum: ["provider", "student"] }).notNull(),
     timezone: text("timezone").notNull(),
+    /** BCP 47 tag the user reads dates in (e.g. "de-DE"); the browser's at sign-up. */
+    locale: text("locale").notNull().default("en-US"),
     passwordHash: text("password_hash").notNull(),
     createdAt: integer("created_at").notNull(),
   },
@@ -40,6 +42,13 @@ export const providerProfiles = sqliteTable("provider_profiles", {
   bio: text("bio"),
   /** JSON CancellationPolicy; null is the default (full refund until the start). */
   cancellationPolicy: text("cancellation_policy"),
+  /** One line under the name on Find a tutor. */
+  headline: text("headline"),
+  /** JSON string arrays: what they teach, the languages they teach in. */
+  subjects: text("subjects"),
+  languages: text("languages"),
+  /** R2 key of the profile photo (PHOTOS bucket), replaced on each upload. */
+  photoKey: text("photo_key"),
   updatedAt: integer("updated_at").notNull(),
 });
 
@@ -352,6 +361,21 @@ export const conversations = sqliteTable(
     uniqueIndex("conversations_pair").on(t.studentId, t.providerId),
     index("conversations_provider").on(t.providerId),
   ],
+);
+
+/** How far each member has read a conversation: unread = messages from others after it. */
+export const conversationReads = sqliteTable(
+  "conversation_reads",
+  {
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    lastReadAt: integer("last_read_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.userId] })],
 );
 
 export const conversationMessages = sqliteTable(

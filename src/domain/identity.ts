@@ -7,4 +7,6 @@ export interface AuthUser {
   name: string;
   role: Role;
   timezone: string;
+  /** BCP 47 tag dates are written in for this person. */
+  locale: string;
 }

@@ -81,6 +81,22 @@ export const id = z
 
 export const idParam = z.object({ id });
 
+/** A BCP 47 language tag, stored in its canonical form ("de-de" → "de-DE"). */
+export const locale = z
+  .string()
+  .min(2)
+  .max(35)
+  .transform((value, ctx) => {
+    try {
+      const [canonical] = Intl.getCanonicalLocales(value);
+      if (canonical) return canonical;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: "custom", message: "is not a BCP 47 language tag such as en-GB or de-DE" });
+    return z.NEVER;
+  });
+
 /** A provider's cancellation policy (API.md v2): 1..5 tiers, strictly decreasing notice, the last at 0 h. */
 export const cancellationPolicy = z
   .object({

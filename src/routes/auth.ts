@@ -5,7 +5,7 @@ import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
 import { isOwnOrigin, readToken, SESSION_COOKIE } from "../http/middleware/auth";
 import { rateLimit } from "../http/middleware/rate-limit";
-import { personName, timeZone } from "../http/schemas";
+import { locale, personName, timeZone } from "../http/schemas";
 import { validate } from "../http/validate";
 import { login, logout, register, SESSION_TTL_MS } from "../services/accounts";
 import { MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS } from "../shared/limits";
@@ -26,6 +26,7 @@ const registerBody = z.object({
   name: personName,
   role: z.enum(["provider", "student"]),
   timezone: timeZone,
+  locale: locale.optional(),
 });
 
 const loginBody = z.object({ email, password: z.string().min(1).max(MAX_PASSWORD_CHARS) });

@@ -4,7 +4,7 @@ import { AppError } from "../domain/errors";
 import { CHARGE_CURRENCIES } from "../domain/money";
 import type { AppEnv } from "../http/context";
 import { currentUser, requireUser } from "../http/middleware/auth";
-import { cancellationPolicy, personName, timeZone } from "../http/schemas";
+import { cancellationPolicy, locale, personName, timeZone } from "../http/schemas";
 import { validate } from "../http/validate";
 import { getProviderProfile, saveProviderProfile, toProviderProfile, updateMe } from "../services/accounts";
 import { listMyBookings } from "../services/bookings";
@@ -32,8 +32,12 @@ const meBody = z
   .object({
     name: personName.optional(),
     timezone: timeZone.optional(),
+    locale: locale.optional(),
   })
-  .refine((body) => body.name !== undefined || body.timezone !== undefined, "send name and/or timezone");
+  .refine(
+    (body) => body.name !== undefined || body.timezone !== undefined || body.locale !== undefined,
+    "send name, timezone and/or locale",
+  );
 
 export const meRoutes = new Hono<AppEnv>()
   .get("/", requireUser(), (c) => c.json(currentUser(c), 200))

@@ -11,6 +11,8 @@ import { DAY_MS } from "../shared/time";
 import { closeLiveConnections } from "./live-connections";
 
 export const SESSION_TTL_MS = 30 * DAY_MS;
+/** When the browser did not say (clients other than the SPA). */
+export const DEFAULT_LOCALE = "en-US";
 
 export interface RegisterInput {
   email: string;
@@ -18,10 +20,18 @@ export interface RegisterInput {
   name: string;
   role: Role;
   timezone: string;
+  locale?: string | undefined;
 }
 
 export function toAuthUser(row: UserRow): AuthUser {
-  return { id: row.id, email: row.email, name: row.name, role: row.role, timezone: row.timezone };
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    timezone: row.timezone,
+    locale: row.locale,
+  };
 }
 
 export async function register(deps: Deps, input: RegisterInput): Promise<{ user: AuthUser; token: string }> {
@@ -32,6 +42,7 @@ export async function register(deps: Deps, input: RegisterInput): Promise<{ user
     name: input.name,
     role: input.role,
     timezone: input.timezone,
+    locale: input.locale ?? DEFAULT_LOCALE,
     passwordHash: await hashPassword(input.password),
     createdAt: now,
   };
@@ -117,16 +128,21 @@ export async function saveProviderProfile(
   },
 ): Promise<ProviderProfile> {
   const now = deps.now();
+  const existing = await deps.records.accounts.findProviderProfile(userId);
   // A PUT without a policy keeps the one in force (the v1 body has none).
   const policy = input.cancellationPolicy
     ? JSON.stringify(input.cancellationPolicy)
-    : ((await deps.records.accounts.findProviderProfile(userId))?.cancellationPolicy ?? null);
+    : (existing?.cancellationPolicy ?? null);
   const row: ProviderProfileRow = {
     userId,
     hourlyRate: input.hourlyRate,
     currency: input.currency,
     bio: input.bio ?? null,
     cancellationPolicy: policy,
+    headline: existing?.headline ?? null,
+    subjects: existing?.subjects ?? null,
+    languages: existing?.languages ?? null,
+    photoKey: existing?.photoKey ?? null,
     updatedAt: now,
   };
   await deps.records.accounts.saveProfileRepricingOpenSlots(row);
@@ -153,11 +169,12 @@ export async function listProviders(deps: Deps): Promise<ProviderSummary[]> {
 export async function updateMe(
   deps: Deps,
   user: AuthUser,
-  changes: { name?: string | undefined; timezone?: string | undefined },
+  changes: { name?: string | undefined; timezone?: string | undefined; locale?: string | undefined },
 ): Promise<AuthUser> {
   const set = {
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.timezone !== undefined ? { timezone: changes.timezone } : {}),
+    ...(changes.locale !== undefined ? { locale: changes.locale } : {}),
   };
   await deps.records.accounts.updateUser(user.id, set);
   return { ...user, ...set };

@@ -13,6 +13,8 @@ export interface User {
   name: string;
   role: Role;
   timezone: string;
+  /** BCP 47 tag (e.g. "de-DE"): the app and emails write dates this way. */
+  locale: string;
 }
 
 export interface PolicyTier {

@@ -36,15 +36,32 @@ describe("POST /api/auth/register", () => {
     expect(Object.keys(res.body).sort()).toEqual(["token", "user"]);
     expect(typeof res.body.token).toBe("string");
     expect(res.body.token.length).toBeGreaterThan(20);
-    expect(Object.keys(res.body.user).sort()).toEqual(["email", "id", "name", "role", "timezone"]);
+    expect(Object.keys(res.body.user).sort()).toEqual(["email", "id", "locale", "name", "role", "timezone"]);
     expect(res.body.user).toMatchObject({
       email: body.email,
       name: "Ada Lovelace",
       role: "provider",
       timezone: "America/New_York",
+      locale: "en-US",
     });
     expect(typeof res.body.user.id).toBe("string");
     expectNoSecrets(res.body);
+  });
+
+  it("keeps the locale the browser sent, canonical, and lets the user change it", async () => {
+    const res = await call("POST", "/api/auth/register", { body: { ...registration(), locale: "de-de" } });
+    expect(res.status).toBe(201);
+    expect(res.body.user.locale).toBe("de-DE");
+    const changed = await call("PATCH", "/api/me", { token: res.body.token, body: { locale: "ja-JP" } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.locale).toBe("ja-JP");
+    expect((await call("GET", "/api/me", { token: res.body.token })).body.locale).toBe("ja-JP");
+  });
+
+  it.each(["x", "not a locale", "en_US_bogus!", 42])("refuses the locale %j with 400", async (locale) => {
+    const res = await call("POST", "/api/auth/register", { body: { ...registration(), locale } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("VALIDATION_FAILED");
   });
 
   it("returns a token that authenticates GET /api/me as the new user", async () => {

@@ -188,7 +188,7 @@ const messagesFrom = (conversationId: string, senderId: string) =>
   );
 
 function asAuthUser(user: TestUser, role: "provider" | "student"): AuthUser {
-  return { id: user.id, email: user.email, name: "Test", role, timezone: "UTC" };
+  return { id: user.id, email: user.email, name: "Test", role, timezone: "UTC", locale: "en-US" };
 }
 
 describe("POST /api/conversations/:id/messages per-sender limit", () => {

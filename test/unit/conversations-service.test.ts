@@ -20,12 +20,14 @@ const person = (id: string, role: UserRow["role"]): UserRow => ({
   name: id.toUpperCase(),
   role,
   timezone: "UTC",
+  locale: "en-US",
   passwordHash: "x",
   createdAt: 0,
 });
 const student = person("stu", "student");
 const provider = person("pro", "provider");
-const asAuth = ({ id, email, name, role, timezone }: UserRow): AuthUser => ({
+const asAuth = ({ id, email, name, role, timezone, locale }: UserRow): AuthUser => ({
+  locale,
   id,
   email,
   name,

@@ -7,7 +7,14 @@ import { deletePattern, listPatterns } from "../../src/services/patterns";
 
 const NOW = Date.parse("2030-01-10T12:00:00Z");
 
-const provider: AuthUser = { id: "usr_p", email: "p@x.test", name: "P", role: "provider", timezone: "UTC" };
+const provider: AuthUser = {
+  id: "usr_p",
+  email: "p@x.test",
+  name: "P",
+  role: "provider",
+  timezone: "UTC",
+  locale: "en-US",
+};
 
 function patternRow(overrides: Partial<PatternRow> = {}): PatternRow {
   return {

@@ -14,7 +14,14 @@ import {
 const NOW = Date.parse("2030-01-10T12:00:00Z");
 const HOUR = 3_600_000;
 
-const provider: AuthUser = { id: "usr_p", email: "p@x.test", name: "P", role: "provider", timezone: "UTC" };
+const provider: AuthUser = {
+  id: "usr_p",
+  email: "p@x.test",
+  name: "P",
+  role: "provider",
+  timezone: "UTC",
+  locale: "en-US",
+};
 
 function slotRow(overrides: Partial<SlotRow> = {}): SlotRow {
   return {
