@@ -5,7 +5,7 @@ import type { AuthUser, Role } from "../domain/identity";
 import { newId } from "../domain/ids";
 import { DECOY_HASH, hashPassword, verifyPassword } from "../security/password";
 import { hashSessionToken, newSessionToken } from "../security/session-token";
-import type { ProviderProfile, ProviderSummary } from "../shared/api-types";
+import type { ProviderProfile, ProviderSummary, TutorDetails } from "../shared/api-types";
 import { type CancellationPolicy, parsePolicy } from "../shared/cancellation-policy";
 import { DAY_MS } from "../shared/time";
 import { closeLiveConnections } from "./live-connections";
@@ -102,7 +102,28 @@ export function toProviderProfile(row: ProviderProfileRow): ProviderProfile {
     currency: row.currency,
     bio: row.bio,
     cancellationPolicy: parsePolicy(row.cancellationPolicy),
+    ...tutorDetails(row),
     updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+/** The discovery fields of a stored profile (no profile: all empty). */
+export function tutorDetails(row: ProviderProfileRow | null | undefined): TutorDetails {
+  const list = (json: string | null | undefined): string[] => {
+    try {
+      const value: unknown = json ? JSON.parse(json) : [];
+      return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+    } catch {
+      return [];
+    }
+  };
+  return {
+    headline: row?.headline ?? null,
+    subjects: list(row?.subjects),
+    languages: list(row?.languages),
+    photoUrl: row?.photoKey
+      ? `/api/providers/${row.userId}/photo?v=${encodeURIComponent(row.photoKey)}`
+      : null,
   };
 }
 
@@ -162,6 +183,7 @@ export async function listProviders(deps: Deps): Promise<ProviderSummary[]> {
     currency: profile?.currency ?? null,
     bio: profile?.bio ?? null,
     cancellationPolicy: parsePolicy(profile?.cancellationPolicy),
+    ...tutorDetails(profile),
   }));
 }
 

@@ -26,6 +26,7 @@ export interface Conversation {
   /** Extension: names and roles, so a client can label the chat without more calls. */
   members: [ConversationMember, ConversationMember];
   lastMessage?: Message;
+  unreadCount: number;
 }
 
 function toMessage(row: MessageRow): Message {
@@ -40,6 +41,7 @@ export async function listConversations(deps: Deps, user: AuthUser): Promise<Con
     memberIds: [row.student.id, row.provider.id],
     members: [toMember(row.student), toMember(row.provider)],
     ...(row.lastMessage ? { lastMessage: toMessage(row.lastMessage) } : {}),
+    unreadCount: 0,
   }));
 }
 

@@ -28,7 +28,18 @@ export interface CancellationPolicy {
   rescheduleMinNoticeHours: number;
 }
 
-export interface ProviderProfile {
+/** What a tutor shows students (Find a tutor, the tutor's page). */
+export interface TutorDetails {
+  headline: string | null;
+  /** What they teach, e.g. ["Mathematics", "Physics"]. */
+  subjects: string[];
+  /** Languages they teach in, as BCP 47 tags (e.g. ["en", "de"]). */
+  languages: string[];
+  /** Where the photo is served (GET, public), or null without one. */
+  photoUrl: string | null;
+}
+
+export interface ProviderProfile extends TutorDetails {
   userId: string;
   hourlyRate: number;
   currency: string;
@@ -37,7 +48,7 @@ export interface ProviderProfile {
   updatedAt: string;
 }
 
-export interface ProviderSummary {
+export interface ProviderSummary extends TutorDetails {
   id: string;
   name: string;
   timezone: string;
@@ -231,6 +242,8 @@ export interface Conversation {
   memberIds: [string, string];
   members: { id: string; name: string; role: Role }[];
   lastMessage?: Message;
+  /** Messages from the other member the caller has not read yet. */
+  unreadCount: number;
 }
 
 export interface Notification {
