@@ -1,11 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { PaymentError, type Payments } from "../src/adapters/stripe-payments";
 import type { SlotRecords } from "../src/db/booking-records";
-import { buildDeps, buildSlotObjectDeps, type SlotObjectDeps } from "../src/deps";
+import { buildSlotObjectDeps, type SlotObjectDeps } from "../src/deps";
 import { fail, ok, type Result } from "../src/domain/errors";
 import { newId } from "../src/domain/ids";
 import type { MoneySnapshot } from "../src/domain/payment-state";
-import { runNotifications } from "../src/jobs/notifications";
 import type { WaitlistEntry } from "../src/shared/api-types";
 import { backoffMs } from "../src/shared/backoff";
 import type { CancellationPolicy } from "../src/shared/cancellation-policy";
@@ -16,14 +15,18 @@ import {
   type SlotLiveStatus,
 } from "../src/shared/protocol";
 import { MINUTE_MS, SECOND_MS } from "../src/shared/time";
+import type { MoveTerms } from "./move-state";
 import {
-  decideMoveIn,
-  decideMoveOut,
-  decideMoveResolution,
-  type MoveTerms,
-  moveCompleteSteps,
-} from "./move-state";
+  type BookAnswer,
+  type BookCommand,
+  completeBooking,
+  type HoldWriter,
+  intentFields,
+  type SlotSnapshot,
+} from "./slot-booking";
 import { type EffectContext, runEffect } from "./slot-effects";
+import { SlotLine } from "./slot-line";
+import { SlotMoves } from "./slot-moves";
 import { SlotRoom } from "./slot-room";
 import {
   type BookingTerms,
@@ -36,7 +39,6 @@ import {
   dueForExpiry,
   type Hold,
   type HoldStatus,
-  MAX_UNPAID_HOLDS,
   refundDue,
   type SessionState,
   type SlotFacts,
@@ -45,45 +47,8 @@ import {
   studentCancelSteps,
 } from "./slot-state";
 import { ChatStorage, SlotStorage } from "./slot-storage";
-import {
-  decideJoin,
-  decideOffers,
-  type EntryChange,
-  positionOf,
-  reservedForOthers,
-  type WaitEntry,
-} from "./waitlist-state";
 
-/** What the worker knows about the slot when it asks for a seat. */
-export interface SlotSnapshot {
-  slotId: string;
-  version: number;
-  capacity: number;
-  priceAmount: number;
-  currency: string;
-  startsAt: number;
-  endsAt: number;
-}
-
-export interface BookCommand {
-  slot: SlotSnapshot;
-  studentId: string;
-  idempotencyKey: string | null;
-}
-
-export interface BookAnswer {
-  bookingId: string;
-  /** True when an earlier request with the same idempotency key made this booking. */
-  replayed: boolean;
-  paymentIntentId: string | null;
-  clientSecret: string | null;
-  holdExpiresAt: number;
-  /** The cancellation policy D1 snapshotted with a fresh booking (JSON; null: the default). */
-  policy?: string | null;
-}
-
-/** A reschedule into this slot: the seat is kept this long for the source to give its seat up. */
-const MOVE_DEADLINE_MS = 60_000;
+export type { BookAnswer, BookCommand, SlotSnapshot };
 
 const EFFECT_LEASE_MS = 30_000;
 const MAX_EFFECTS_PER_DRAIN = 50;
@@ -103,6 +68,8 @@ export class SlotObject extends DurableObject<Env> {
   private readonly store: SlotStorage;
   private readonly room: SlotRoom;
   private readonly deps: SlotObjectDeps;
+  private readonly line: SlotLine;
+  private readonly moves: SlotMoves;
   private readonly inflight = new Map<string, Promise<Result<BookAnswer>>>();
   private notifyPending = false;
 
@@ -112,6 +79,18 @@ export class SlotObject extends DurableObject<Env> {
     const chat = new ChatStorage(ctx.storage.sql);
     this.room = new SlotRoom({ ctx, chat, seatsMessage: () => this.seatsMessage() });
     this.deps = buildSlotObjectDeps(env);
+    this.line = new SlotLine(this.store, {
+      holds: () => this.store.holds(),
+      capacity: () => this.capacity(),
+      facts: () => this.facts(),
+      offerMs: () => this.offerMs(),
+    });
+    this.moves = new SlotMoves(this.store, {
+      facts: () => this.facts(),
+      capacity: () => this.capacity(),
+      apply: (steps, now) => this.apply(steps, now),
+      rebalance: (now) => this.rebalance(now),
+    });
     ctx.blockConcurrencyWhile(async () => this.store.migrate());
   }
 
@@ -170,27 +149,9 @@ export class SlotObject extends DurableObject<Env> {
     this.rebalance(now);
   }
 
-  /**
-   * The waiting line after any change: lapsed offers expire and each free seat is offered to the
-   * next student in line (waitlist-state.ts). Call inside a transaction.
-   */
+  /** The waiting line after any change (slot-line.ts). Call inside a transaction. */
   private rebalance(now: number): void {
-    const entries = this.store.waitlist();
-    if (entries.length === 0) return;
-    const changes = decideOffers(this.store.holds(), entries, {
-      capacity: this.capacity(),
-      slot: this.facts(),
-      now,
-      offerMs: this.offerMs(),
-    });
-    for (const change of changes) this.writeEntry(change, now);
-  }
-
-  private writeEntry(change: EntryChange, now: number): void {
-    this.store.updateEntry(change);
-    const entry = this.store.entry(change.id);
-    if (entry)
-      this.store.enqueue({ kind: "waitlist", bookingId: entry.id, entry: projection(entry, now) }, now);
+    this.line.rebalance(now);
   }
 
   /** Live seat count from the holds themselves (cheap: the benchmark's floor request). */
@@ -212,7 +173,7 @@ export class SlotObject extends DurableObject<Env> {
         holdMs: this.holdMs(),
         now,
         closed: this.store.getMeta("session") === "CANCELLED",
-        reserved: reservedForOthers(this.store.waitlist(), command.studentId, now),
+        reserved: this.line.reservedFor(command.studentId, now),
       });
       if (decided.kind === "new") {
         this.store.insertHold(decided.hold, now);
@@ -226,7 +187,7 @@ export class SlotObject extends DurableObject<Env> {
     }
     if (decision.kind === "replay") return this.replay(decision.hold);
 
-    const work = this.completeBooking(command, decision.hold);
+    const work = completeBooking(this.deps, this.holdWriter(), command, decision.hold);
     this.inflight.set(decision.hold.bookingId, work);
     let answer: Result<BookAnswer>;
     try {
@@ -289,90 +250,26 @@ export class SlotObject extends DurableObject<Env> {
     return { paymentIntentId: hold.paymentIntentId, clientSecret };
   }
 
-  /** Forgets a hold that never became a booking (its seat frees at once). */
-  private dropHold(bookingId: string): void {
-    this.ctx.storage.transactionSync(() => {
-      this.store.deleteHold(bookingId);
-      this.rebalance(Date.now());
-    });
-  }
-
-  private async completeBooking(command: BookCommand, hold: Hold): Promise<Result<BookAnswer>> {
-    const { slot } = command;
-    let written: Awaited<ReturnType<SlotRecords["insertPendingBooking"]>>;
-    try {
-      written = await this.records.insertPendingBooking({
-        bookingId: hold.bookingId,
-        slotId: slot.slotId,
-        studentId: hold.studentId,
-        slotVersion: slot.version,
-        holdExpiresAt: hold.expiresAt,
-        idempotencyKey: hold.idempotencyKey,
-        maxUnpaidHolds: MAX_UNPAID_HOLDS,
-      });
-    } catch (error) {
-      this.dropHold(hold.bookingId);
-      if (String(error).includes("UNIQUE")) {
-        return fail("ALREADY_BOOKED", "You already hold or have a seat in this slot.");
-      }
-      throw error;
-    }
-    if (!written.ok) {
-      this.dropHold(hold.bookingId);
-      if (written.reason === "too_many_holds") {
-        return fail(
-          "TOO_MANY_HOLDS",
-          `You already have ${MAX_UNPAID_HOLDS} unpaid bookings; pay for or cancel one before booking another.`,
-        );
-      }
-      return fail("SLOT_NOT_BOOKABLE", "This slot changed or closed a moment ago; reload it and try again.");
-    }
-
-    try {
-      const intent = await this.payments.createIntent({
-        bookingId: hold.bookingId,
-        slotId: slot.slotId,
-        studentId: hold.studentId,
-        amount: slot.priceAmount,
-        currency: slot.currency,
-      });
-      this.ctx.storage.transactionSync(() => {
-        this.store.setIntent(hold.bookingId, intent.id, intent.clientSecret);
-        this.store.enqueue(
-          {
-            kind: "attach_intent",
-            bookingId: hold.bookingId,
-            intentId: intent.id,
-            clientSecret: intent.clientSecret,
-            amount: intent.amount,
-            currency: intent.currency,
-          },
-          Date.now(),
-        );
-      });
-      return ok({
-        bookingId: hold.bookingId,
-        replayed: false,
-        paymentIntentId: intent.id,
-        clientSecret: intent.clientSecret,
-        holdExpiresAt: hold.expiresAt,
-        policy: written.policy,
-      });
-    } catch (error) {
-      // No intent exists: the attempt leaves nothing behind, so a retry with the same key tries again.
-      this.ctx.storage.transactionSync(() => {
-        this.store.deleteHold(hold.bookingId);
-        this.store.enqueue({ kind: "discard", bookingId: hold.bookingId }, Date.now());
-      });
-      const message = error instanceof Error ? error.message : String(error);
-      if (error instanceof PaymentError && error.kind === "invalid") {
-        return fail("SLOT_NOT_BOOKABLE", `The payment provider refused this booking: ${message}`);
-      }
-      return fail(
-        "PAYMENT_PROVIDER_ERROR",
-        "The payment provider is unavailable; no seat was kept. Try again shortly.",
-      );
-    }
+  /** How slot-booking.ts writes back what happened to a new hold, each in one transaction. */
+  private holdWriter(): HoldWriter {
+    return {
+      drop: (bookingId) =>
+        this.ctx.storage.transactionSync(() => {
+          this.store.deleteHold(bookingId);
+          this.rebalance(Date.now());
+        }),
+      attach: (bookingId, intent) =>
+        this.ctx.storage.transactionSync(() => {
+          this.store.setIntent(bookingId, intent.id, intent.clientSecret);
+          this.store.enqueue({ kind: "attach_intent", bookingId, ...intentFields(intent) }, Date.now());
+        }),
+      discard: (bookingId) =>
+        this.ctx.storage.transactionSync(() => {
+          this.store.deleteHold(bookingId);
+          this.store.enqueue({ kind: "discard", bookingId }, Date.now());
+          this.rebalance(Date.now());
+        }),
+    };
   }
 
   /**
@@ -411,7 +308,7 @@ export class SlotObject extends DurableObject<Env> {
           holds.filter((h) => h.bookingId !== bookingId),
           now,
         ) +
-          reservedForOthers(this.store.waitlist(), studentId, now) <
+          this.line.reservedFor(studentId, now) <
         this.capacity();
       this.apply([decideFromStripe(this.store.hold(bookingId), this.facts(), snapshot, now, seatFree)], now);
       this.expireDue(now);
@@ -459,66 +356,28 @@ export class SlotObject extends DurableObject<Env> {
     return outcome;
   }
 
-  // --- Waitlist (waitlist-state.ts decides) ---
+  // --- Waitlist (waitlist-state.ts decides, slot-line.ts writes) ---
 
   /** A student joins the line of a full slot; answered once D1 has the entry. */
   async joinWaitlist(slot: SlotSnapshot, studentId: string): Promise<Result<WaitlistEntry>> {
     const now = Date.now();
-    const outcome = this.ctx.storage.transactionSync((): Result<WaitEntry> => {
+    const outcome = this.ctx.storage.transactionSync(() => {
       this.remember(slot);
       this.expireDue(now);
-      const decided = decideJoin(this.store.holds(), this.store.waitlist(), {
-        studentId,
-        capacity: slot.capacity,
-        slot: this.facts(),
-        now,
-      });
-      if (decided.kind === "refused") return fail(decided.code, decided.message);
-      const entry = this.store.insertEntry(newId("wtl"), studentId, now);
-      this.store.enqueue({ kind: "waitlist", bookingId: entry.id, entry: projection(entry, now) }, now);
-      return ok(entry);
+      return this.line.join(studentId, now);
     });
     await this.settle();
-    if (!outcome.ok) return outcome;
-    return ok(this.entryView(outcome.value.id));
+    return outcome.ok ? ok(this.line.view(outcome.value.id, this.slotId())) : outcome;
   }
 
   /** The student leaves the line; an offer they held goes to the next in line. */
   async leaveWaitlist(studentId: string): Promise<Result<true>> {
-    const now = Date.now();
-    const outcome = this.ctx.storage.transactionSync((): Result<true> => {
-      const entry = this.store
-        .waitlist()
-        .find((e) => e.studentId === studentId && (e.status === "WAITING" || e.status === "OFFERED"));
-      if (!entry) return fail("NOT_FOUND", "You are not on this slot's waitlist.");
-      this.writeEntry(
-        { id: entry.id, status: "LEFT", offeredAt: entry.offeredAt, offerExpiresAt: entry.offerExpiresAt },
-        now,
-      );
-      this.rebalance(now);
-      return ok(true);
-    });
+    const outcome = this.ctx.storage.transactionSync(() => this.line.leave(studentId, Date.now()));
     await this.settle();
     return outcome;
   }
 
-  private entryView(id: string): WaitlistEntry {
-    const entries = this.store.waitlist();
-    const entry = entries.find((e) => e.id === id) as WaitEntry;
-    return {
-      id: entry.id,
-      slotId: this.slotId(),
-      studentId: entry.studentId,
-      status: entry.status,
-      position: positionOf(entries, entry),
-      ...(entry.status === "OFFERED" && entry.offerExpiresAt
-        ? { offerExpiresAt: new Date(entry.offerExpiresAt).toISOString() }
-        : {}),
-      createdAt: new Date(entry.createdAt).toISOString(),
-    };
-  }
-
-  // --- Reschedule (move-state.ts decides; src/services/reschedule.ts coordinates) ---
+  // --- Reschedule (move-state.ts decides, slot-moves.ts writes, src/services/reschedule.ts coordinates) ---
 
   /** Target side: keep a seat for a booking moving in (no new PaymentIntent). */
   async moveIn(input: {
@@ -527,26 +386,11 @@ export class SlotObject extends DurableObject<Env> {
     terms: MoveTerms;
   }): Promise<Result<{ bookingId: string; status: HoldStatus }>> {
     const now = Date.now();
-    const outcome = this.ctx.storage.transactionSync(
-      (): Result<{ bookingId: string; status: HoldStatus }> => {
-        this.remember(input.slot);
-        this.expireDue(now);
-        const decided = decideMoveIn(this.store.holds(), this.store.waitlist(), {
-          newBookingId: input.newBookingId,
-          terms: input.terms,
-          capacity: input.slot.capacity,
-          slot: this.facts(),
-          now,
-          deadlineMs: MOVE_DEADLINE_MS,
-        });
-        if (decided.kind === "refused") return fail(decided.code, decided.message);
-        if (decided.kind === "new") {
-          this.store.insertMovingHold(decided.hold, input.terms, now);
-          this.rebalance(now);
-        }
-        return ok({ bookingId: decided.hold.bookingId, status: decided.hold.status });
-      },
-    );
+    const outcome = this.ctx.storage.transactionSync(() => {
+      this.remember(input.slot);
+      this.expireDue(now);
+      return this.moves.keepSeat(input.newBookingId, input.terms, now);
+    });
     await this.settle();
     return outcome;
   }
@@ -557,21 +401,9 @@ export class SlotObject extends DurableObject<Env> {
     newBookingId: string;
     policy: CancellationPolicy;
   }): Promise<Result<"moved">> {
-    const now = Date.now();
-    const outcome = this.ctx.storage.transactionSync((): Result<"moved"> => {
-      const hold = this.store.hold(input.bookingId);
-      const decided = decideMoveOut(hold, this.facts(), now, {
-        newBookingId: input.newBookingId,
-        policy: input.policy,
-        fenced: this.store.fenced(input.newBookingId),
-      });
-      if (decided.kind === "refused") return fail(decided.code, decided.message);
-      if (decided.kind === "move") {
-        this.store.setMovedTo(input.bookingId, input.newBookingId);
-        this.rebalance(now);
-      }
-      return ok("moved");
-    });
+    const outcome = this.ctx.storage.transactionSync(() =>
+      this.moves.giveUp(input.bookingId, input.newBookingId, input.policy, Date.now()),
+    );
     await this.settle();
     const hold = this.store.hold(input.bookingId);
     if (outcome.ok && hold) {
@@ -592,54 +424,25 @@ export class SlotObject extends DurableObject<Env> {
    * otherwise the move is fenced off for good and "abort".
    */
   async resolveMove(bookingId: string, newBookingId: string): Promise<"moved" | "abort"> {
-    return this.ctx.storage.transactionSync(() => {
-      const verdict = decideMoveResolution(this.store.hold(bookingId), newBookingId);
-      if (verdict === "abort") this.store.fence(newBookingId);
-      return verdict;
-    });
+    return this.ctx.storage.transactionSync(() => this.moves.resolve(bookingId, newBookingId));
   }
 
   /** Target side: the source gave its seat up, so the seat is confirmed and D1 written. */
   async completeMove(newBookingId: string): Promise<Result<"confirmed">> {
-    const now = Date.now();
-    const outcome = this.ctx.storage.transactionSync((): Result<"confirmed"> => {
-      const hold = this.store.hold(newBookingId);
-      if (hold?.status === "CONFIRMED") return ok("confirmed");
-      const terms = this.store.moveTerms(newBookingId);
-      const steps = terms ? moveCompleteSteps(hold, terms, this.facts(), now) : undefined;
-      if (!steps)
-        return fail("BOOKING_NOT_ACTIVE", "This reschedule was abandoned; the booking stays where it was.");
-      this.apply([steps], now);
-      return ok("confirmed");
-    });
+    const outcome = this.ctx.storage.transactionSync(() => this.moves.complete(newBookingId, Date.now()));
     await this.settle();
     return outcome;
   }
 
   /** Target side: the source refused, so the kept seat goes back (compensation). */
   async abortMove(newBookingId: string): Promise<void> {
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      if (this.store.hold(newBookingId)?.status === "MOVING") {
-        this.store.setStatus(newBookingId, "RELEASED");
-        this.rebalance(now);
-      }
-    });
+    this.ctx.storage.transactionSync(() => this.moves.abort(newBookingId, Date.now()));
     await this.settle();
-  }
-
-  /** The lesson closed: seats still moving in are settled with their sources at the next alarm. */
-  private resolveMovesSoon(now: number): void {
-    for (const hold of this.store.holds())
-      if (hold.status === "MOVING" && hold.expiresAt > now) this.store.setExpiry(hold.bookingId, now);
   }
 
   /** A move whose deadline passed: the source says whether its seat went; finish or give back. */
   private async resolveLapsedMoves(): Promise<void> {
-    const lapsed = this.store.holds().filter((h) => h.status === "MOVING" && h.expiresAt <= Date.now());
-    for (const hold of lapsed) {
-      const terms = this.store.moveTerms(hold.bookingId);
-      if (!terms) continue;
+    for (const { hold, terms } of this.moves.lapsed(Date.now())) {
       try {
         const source = this.env.SLOT.get(this.env.SLOT.idFromName(terms.fromSlotId));
         const verdict = await source.resolveMove(terms.fromBookingId, hold.bookingId);
@@ -648,7 +451,7 @@ export class SlotObject extends DurableObject<Env> {
       } catch (error) {
         console.warn("resolving a lapsed move failed; retrying", hold.bookingId, error);
         this.ctx.storage.transactionSync(() =>
-          this.store.setExpiry(hold.bookingId, Date.now() + EFFECT_LEASE_MS),
+          this.moves.postpone(hold.bookingId, Date.now() + EFFECT_LEASE_MS),
         );
       }
     }
@@ -672,7 +475,7 @@ export class SlotObject extends DurableObject<Env> {
       this.store.setMeta("session", state);
       if (state === "COMPLETED") {
         this.apply(decideSessionEnd(this.store.holds()), now);
-        this.resolveMovesSoon(now);
+        this.moves.settleSoon(now);
       }
     });
     await this.settle();
@@ -701,7 +504,7 @@ export class SlotObject extends DurableObject<Env> {
         this.store.setMeta("slot_status", "CANCELLED");
       }
       this.apply(decideInstructorCancel(this.store.holds(), cancelledBy), now);
-      this.resolveMovesSoon(now);
+      this.moves.settleSoon(now);
     });
     await this.settle();
     this.room.broadcast(event);
@@ -806,7 +609,7 @@ export class SlotObject extends DurableObject<Env> {
       // An offer lasts minutes: its email goes now rather than at the next 5-minute cron.
       this.notifyPending = false;
       this.ctx.waitUntil(
-        runNotifications(buildDeps(this.env)).catch((error) => console.warn("notifications", error)),
+        this.deps.sendDueNotifications().catch((error) => console.warn("notifications", error)),
       );
     }
     const next = this.store.nextWakeUp();
@@ -861,18 +664,4 @@ export class SlotObject extends DurableObject<Env> {
     const stored = (this.store.getMeta("slot_status") ?? "OPEN") as SlotLiveStatus;
     return { type: "slot", seatsLeft, status: stored === "OPEN" && seatsLeft === 0 ? "FULL" : stored };
   }
-}
-
-/** The D1 projection of an entry as decided at `now`. */
-function projection(entry: WaitEntry, now: number) {
-  return {
-    id: entry.id,
-    studentId: entry.studentId,
-    status: entry.status,
-    seq: entry.seq,
-    offeredAt: entry.offeredAt,
-    offerExpiresAt: entry.offerExpiresAt,
-    createdAt: entry.createdAt,
-    updatedAt: now,
-  };
 }

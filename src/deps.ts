@@ -10,6 +10,7 @@ import {
 import { createSlotRecords, type SlotRecords } from "./db/booking-records";
 import { createDb } from "./db/client";
 import { createRecords, type Records } from "./db/records";
+import { runNotifications } from "./jobs/notifications";
 
 /**
  * Everything a request, a cron run or a slot object needs, built here and nowhere else: the one
@@ -73,6 +74,8 @@ export interface SlotObjectDeps {
   payments: Payments;
   records: SlotRecords;
   now: () => number;
+  /** Derives and sends due emails now (an offer that lasts minutes cannot wait for the cron). */
+  sendDueNotifications: () => Promise<unknown>;
 }
 
 export function buildSlotObjectDeps(env: Env): SlotObjectDeps {
@@ -84,5 +87,6 @@ export function buildSlotObjectDeps(env: Env): SlotObjectDeps {
     },
     records: createSlotRecords(env.DB, now),
     now,
+    sendDueNotifications: () => runNotifications(buildDeps(env)),
   };
 }
