@@ -244,8 +244,11 @@ export function createStripePayments(config: StripeConfig): Payments {
           stripe.paymentIntents.retrieve(intentId),
           listRefunds(intentId),
         ]);
-        // A refund that failed is never retried by itself (the card is usually gone): people are told.
-        const left = hasFailedRefund(refunds) ? 0 : refundRemainder(toSnapshot(intent, refunds));
+        // A refund that failed is never retried by itself (the card is usually gone): people are
+        // told. A new decision to refund (its first attempt) still tries, even after an earlier
+        // refund of this payment failed; only a retry of the same decision stops there.
+        const retryAfterFailure = attempt > 1 && hasFailedRefund(refunds);
+        const left = retryAfterFailure ? 0 : refundRemainder(toSnapshot(intent, refunds));
         const amount = left - keep;
         if (amount <= 0) return null;
         const refund = await stripe.refunds.create(
