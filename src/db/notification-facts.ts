@@ -26,6 +26,8 @@ export interface Person {
   name: string;
   /** IANA zone. */
   timezone: string;
+  /** BCP 47 tag (users.locale): how their emails write dates and amounts. */
+  locale: string;
 }
 
 /** A lesson's time and session; `group` words the provider's calendar title. */
@@ -150,10 +152,14 @@ export interface NotificationFacts {
 
 const personColumns = (alias: string, prefix: string) =>
   sql.raw(
-    `${alias}.id AS ${prefix}Id, ${alias}.email AS ${prefix}Email, ${alias}.name AS ${prefix}Name, ${alias}.timezone AS ${prefix}Timezone`,
+    `${alias}.id AS ${prefix}Id, ${alias}.email AS ${prefix}Email, ${alias}.name AS ${prefix}Name, ` +
+      `${alias}.timezone AS ${prefix}Timezone, ${alias}.locale AS ${prefix}Locale`,
   );
 
-type PersonColumns<P extends string> = Record<`${P}Id` | `${P}Email` | `${P}Name` | `${P}Timezone`, string>;
+type PersonColumns<P extends string> = Record<
+  `${P}Id` | `${P}Email` | `${P}Name` | `${P}Timezone` | `${P}Locale`,
+  string
+>;
 
 function person<P extends string>(row: PersonColumns<P>, prefix: P): Person {
   return {
@@ -161,6 +167,7 @@ function person<P extends string>(row: PersonColumns<P>, prefix: P): Person {
     email: row[`${prefix}Email`],
     name: row[`${prefix}Name`],
     timezone: row[`${prefix}Timezone`],
+    locale: row[`${prefix}Locale`],
   };
 }
 

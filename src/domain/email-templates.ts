@@ -1,13 +1,21 @@
 /**
  * The words of every notification email: pure functions of a fact and its recipient.
- * Times are epoch milliseconds (UTC) rendered in the recipient's own IANA zone; money is an
- * integer in the currency's minor unit. No clock, no I/O.
+ * Times are epoch milliseconds (UTC) written in the recipient's own locale and IANA zone, the
+ * zone named, by the formatter the SPA uses too (shared/date-format); money is an integer in the
+ * currency's minor unit, written in the recipient's locale. The words stay English. No clock, no I/O.
  */
 
 import { assertNever } from "../shared/assert-never";
+import {
+  type DateReader,
+  FALLBACK_LOCALE,
+  formatDateTime,
+  formatLongDateTimeRange,
+  plainSpaces,
+  safeLocale,
+  safeTimeZone,
+} from "../shared/date-format";
 import { HOUR_MS } from "../shared/time";
-
-const LOCALE = "en-US";
 
 export type NotificationKind =
   | "booking-confirmed"
@@ -29,6 +37,8 @@ export interface Recipient {
   name: string;
   /** IANA zone, e.g. "Europe/Berlin"; an unknown zone falls back to UTC. */
   timeZone: string;
+  /** BCP 47 tag, e.g. "de-DE": how dates and amounts are written; absent or malformed: en-US. */
+  locale?: string | undefined;
 }
 
 export interface LessonTime {
@@ -120,57 +130,23 @@ export function dueReminder(startsAt: number, now: number): ReminderKind | null 
   return lead <= HOUR_MS ? "reminder-1h" : "reminder-24h";
 }
 
-/** ICU puts narrow and thin no-break spaces in dates and amounts; plain-text mail reads better without. */
-function plainSpaces(text: string): string {
-  return text.replace(/[\u00a0\u2009\u202f]/g, " ");
+/** "Monday, 30 November 2026, 09:45–10:45 CET (Europe/Berlin)": the lesson in the reader's locale and zone. */
+export function formatLessonTime(lesson: LessonTime, reader: DateReader): string {
+  const zone = safeTimeZone(reader.timeZone);
+  return `${formatLongDateTimeRange(lesson.startsAt, lesson.endsAt, { locale: reader.locale, timeZone: zone })} (${zone})`;
 }
 
-function safeZone(timeZone: string): string {
-  try {
-    new Intl.DateTimeFormat(LOCALE, { timeZone });
-    return timeZone;
-  } catch {
-    return "UTC";
-  }
+/** "Mon 30 Nov, 09:45 CET": one instant, short enough for a subject line, the zone named. */
+export function formatInstant(at: number, reader: DateReader): string {
+  return formatDateTime(at, reader);
 }
 
-/** "Tuesday, May 5, 2026, 2:00 – 3:00 PM (Europe/Berlin)" in the given zone. */
-export function formatLessonTime(lesson: LessonTime, timeZone: string): string {
-  const zone = safeZone(timeZone);
-  const format = new Intl.DateTimeFormat(LOCALE, {
-    timeZone: zone,
-    weekday: "long",
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-    hour: "numeric",
-    minute: "2-digit",
+/** Minor units in the reader's locale: (4500, "usd") → "$45.00"; (4550, "eur", "de-DE") → "45,50 €". */
+export function formatMoney(amountMinor: number, currency: string, locale: string = FALLBACK_LOCALE): string {
+  const format = new Intl.NumberFormat(safeLocale(locale), {
+    style: "currency",
+    currency: currency.toUpperCase(),
   });
-  return `${plainSpaces(format.formatRange(new Date(lesson.startsAt), new Date(lesson.endsAt)))} (${zone})`;
-}
-
-/** "Tue, May 5, 2:00 PM": the start, short enough for a subject line. */
-export function formatShortStart(startsAt: number, timeZone: string): string {
-  const format = new Intl.DateTimeFormat(LOCALE, {
-    timeZone: safeZone(timeZone),
-    weekday: "short",
-    month: "short",
-    day: "numeric",
-    hour: "numeric",
-    minute: "2-digit",
-  });
-  return plainSpaces(format.format(new Date(startsAt)));
-}
-
-/** "Tue, Jun 15, 2:15 PM (Europe/Berlin)": one instant in the given zone, e.g. an offer's deadline. */
-export function formatInstant(at: number, timeZone: string): string {
-  const zone = safeZone(timeZone);
-  return `${formatShortStart(at, zone)} (${zone})`;
-}
-
-/** Minor units to a localized amount: (4500, "usd") → "$45.00", (4500, "jpy") → "¥4,500". */
-export function formatMoney(amountMinor: number, currency: string): string {
-  const format = new Intl.NumberFormat(LOCALE, { style: "currency", currency: currency.toUpperCase() });
   const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
   return plainSpaces(format.format(amountMinor / 10 ** digits));
 }
@@ -190,9 +166,11 @@ export function oneLine(text: string): string {
 
 /** Renders one notification for one recipient. `appUrl` (optional) is linked at the end. */
 export function renderEmail(fact: EmailFact, to: Recipient, appUrl?: string): RenderedEmail {
-  const when = formatLessonTime(fact.lesson, to.timeZone);
-  const short = formatShortStart(fact.lesson.startsAt, to.timeZone);
-  const { subject, paragraphs } = compose(fact, { when, short, timeZone: to.timeZone, appUrl });
+  const reader = { locale: to.locale ?? FALLBACK_LOCALE, timeZone: to.timeZone };
+  const when = formatLessonTime(fact.lesson, reader);
+  const short = formatInstant(fact.lesson.startsAt, reader);
+  const money = (amount: number, currency: string) => formatMoney(amount, currency, reader.locale);
+  const { subject, paragraphs } = compose(fact, { when, short, reader, money, appUrl });
   const closing = appUrl ? [`Your lessons on Lectern: ${appUrl}`] : [];
   const body = [`Hi ${to.name},`, ...paragraphs, ...closing, "— Lectern"];
   return { subject: oneLine(subject), text: body.join("\n\n"), html: toHtml(body) };
@@ -200,11 +178,13 @@ export function renderEmail(fact: EmailFact, to: Recipient, appUrl?: string): Re
 
 /** The recipient's view of the lesson, and what else a paragraph may need. */
 interface Context {
-  /** The lesson's full time range in the recipient's zone. */
+  /** The lesson's full time range in the recipient's locale and zone, the zone named. */
   when: string;
-  /** The lesson's start, short, for subjects. */
+  /** The lesson's start, short, for subjects, the zone named. */
   short: string;
-  timeZone: string;
+  reader: DateReader;
+  /** An amount in the recipient's locale. */
+  money: (amountMinor: number, currency: string) => string;
   appUrl: string | undefined;
 }
 
@@ -216,7 +196,7 @@ function compose(fact: EmailFact, ctx: Context): { subject: string; paragraphs: 
         subject: `Booked: your lesson with ${fact.providerName} on ${short}`,
         paragraphs: [
           `Your lesson with ${fact.providerName} is confirmed.`,
-          `When: ${when}\nPaid: ${formatMoney(fact.amount, fact.currency)}`,
+          `When: ${when}\nPaid: ${ctx.money(fact.amount, fact.currency)}`,
           "The attached invitation (lesson.ics) puts it in your calendar. " +
             "You can cancel until the lesson starts and get your money back in full.",
         ],
@@ -226,14 +206,16 @@ function compose(fact: EmailFact, ctx: Context): { subject: string; paragraphs: 
         subject: `New booking: ${fact.studentName} on ${short}`,
         paragraphs: [
           `${fact.studentName} booked a lesson with you.`,
-          `When: ${when}\nPaid: ${formatMoney(fact.amount, fact.currency)}`,
+          `When: ${when}\nPaid: ${ctx.money(fact.amount, fact.currency)}`,
         ],
       };
     case "booking-refund": {
-      const money = formatMoney(fact.amount, fact.currency);
+      const money = ctx.money(fact.amount, fact.currency);
       return {
         subject:
-          fact.refund === "done" ? `Refunded: ${money} for your lesson` : `Refund on its way: ${money}`,
+          fact.refund === "done"
+            ? `Refunded: ${money} for your lesson with ${fact.providerName} on ${short}`
+            : `Refund on its way: ${money} for your lesson with ${fact.providerName} on ${short}`,
         paragraphs: [
           `Your lesson with ${fact.providerName} is cancelled.`,
           `When: ${when}`,
@@ -246,7 +228,7 @@ function compose(fact: EmailFact, ctx: Context): { subject: string; paragraphs: 
       };
     }
     case "refund-failed": {
-      const money = formatMoney(fact.amount, fact.currency);
+      const money = ctx.money(fact.amount, fact.currency);
       return fact.role === "student"
         ? {
             subject: `Refund failed: ${money} for your lesson on ${short}`,
@@ -307,13 +289,13 @@ function compose(fact: EmailFact, ctx: Context): { subject: string; paragraphs: 
           `${fact.studentName} cancelled their lesson with you.`,
           `When: ${when}`,
           fact.refundAmount > 0
-            ? `Under your cancellation policy ${fact.studentName} gets ${formatMoney(fact.refundAmount, fact.currency)} back; you keep the rest.`
+            ? `Under your cancellation policy ${fact.studentName} gets ${ctx.money(fact.refundAmount, fact.currency)} back; you keep the rest.`
             : `Under your cancellation policy ${fact.studentName} gets nothing back; you keep the full price.`,
           "The slot is open again for other students.",
         ],
       };
     case "booking-rescheduled": {
-      const was = formatLessonTime(fact.previous, ctx.timeZone);
+      const was = formatLessonTime(fact.previous, ctx.reader);
       const moved = `Was: ${was}\nNow: ${when}`;
       if (fact.role === "provider") {
         return {
@@ -325,7 +307,7 @@ function compose(fact: EmailFact, ctx: Context): { subject: string; paragraphs: 
           ],
         };
       }
-      const money = formatMoney(fact.refundAmount, fact.currency);
+      const money = ctx.money(fact.refundAmount, fact.currency);
       return {
         subject: `Rescheduled: your lesson with ${fact.otherParty} is now ${short}`,
         paragraphs: [
@@ -342,7 +324,7 @@ function compose(fact: EmailFact, ctx: Context): { subject: string; paragraphs: 
       };
     }
     case "provider-no-show": {
-      const money = formatMoney(fact.amount, fact.currency);
+      const money = ctx.money(fact.amount, fact.currency);
       return {
         subject: `${fact.providerName} did not show up: full refund for your lesson on ${short}`,
         paragraphs: [
@@ -359,7 +341,7 @@ function compose(fact: EmailFact, ctx: Context): { subject: string; paragraphs: 
       };
     }
     case "waitlist-offered": {
-      const until = formatInstant(fact.offerExpiresAt, ctx.timeZone);
+      const until = formatInstant(fact.offerExpiresAt, ctx.reader);
       const book = ctx.appUrl ? `Book it from My bookings: ${ctx.appUrl}/bookings` : "Book it on Lectern.";
       return {
         subject: `A seat is free: your lesson with ${fact.providerName} on ${short}`,
@@ -376,7 +358,7 @@ function compose(fact: EmailFact, ctx: Context): { subject: string; paragraphs: 
         subject: `Seat offer lapsed: your lesson with ${fact.providerName} on ${short}`,
         paragraphs: [
           `The seat we kept for you in the lesson with ${fact.providerName} was not booked by ` +
-            `${formatInstant(fact.offerExpiresAt, ctx.timeZone)}, so we have released it.`,
+            `${formatInstant(fact.offerExpiresAt, ctx.reader)}, so we have released it.`,
           `When: ${when}`,
           "You are no longer on the waitlist for this lesson; you can join it again if it is still full.",
         ],

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Mailer, OutgoingEmail } from "../../src/adapters/mailer";
 import { buildDeps, type Deps } from "../../src/deps";
 import { runNotifications } from "../../src/jobs/notifications";
+import { formatDateTime } from "../../src/shared/date-format";
 import { call, registerProvider, registerUser, type TestUser, unique } from "../helpers/api";
 import { HOUR_MS } from "../helpers/fixtures";
 
@@ -198,6 +199,8 @@ async function runTwice(now: number, mailer: Mailer = fakeMailer()) {
 describe("student cancels a confirmed booking", () => {
   it("tells the provider once (student-cancelled) with the refund the policy gives, and the student their refund", async () => {
     const provider = await person("provider", "Prof. Plum");
+    // The provider reads German (users.locale), the student US English in New York.
+    await env.DB.prepare("UPDATE users SET locale = 'de-DE' WHERE id = ?").bind(provider.id).run();
     const student = await person("student", "Sam", "America/New_York");
     const now = Date.now();
     const slot = await insertSlot(provider, now + 30 * HOUR_MS);
@@ -221,11 +224,17 @@ describe("student cancels a confirmed booking", () => {
     );
     const toProvider = mailer.to(provider.email);
     expect(toProvider).toHaveLength(1);
-    expect(toProvider[0]?.subject).toMatch(/^Cancelled by Sam: your lesson on /);
-    expect(toProvider[0]?.text).toContain("Sam gets $22.50 back");
+    const inBerlin = formatDateTime(slot.startsAt, { locale: "de-DE", timeZone: "Europe/Berlin" });
+    expect(inBerlin).toMatch(/ (MEZ|MESZ)$/);
+    expect(toProvider[0]?.subject).toBe(`Cancelled by Sam: your lesson on ${inBerlin}`);
+    expect(toProvider[0]?.text).toContain("Sam gets 22,50 $ back");
     expect(toProvider[0]?.text).toContain("(Europe/Berlin)");
     expect(toProvider[0]?.ics).toBeUndefined();
-    expect(mailer.to(student.email).map((m) => m.subject)).toEqual(["Refunded: $22.50 for your lesson"]);
+    const inNewYork = formatDateTime(slot.startsAt, { locale: "en-US", timeZone: "America/New_York" });
+    expect(inNewYork).toMatch(/ (EST|EDT)$/);
+    expect(mailer.to(student.email).map((m) => m.subject)).toEqual([
+      `Refunded: $22.50 for your lesson with Prof. Plum on ${inNewYork}`,
+    ]);
 
     // The provider's mailbox lists it as sent.
     const mailbox = await call("GET", "/api/me/notifications", { token: provider.token });
@@ -248,7 +257,10 @@ describe("student cancels a confirmed booking", () => {
     });
     const mailer = fakeMailer();
     await runTwice(now, mailer);
-    expect(mailer.to(student.email).map((m) => m.subject)).toEqual(["Refund on its way: $33.75"]);
+    const when = formatDateTime(slot.startsAt, { locale: "en-US", timeZone: "Europe/Berlin" });
+    expect(mailer.to(student.email).map((m) => m.subject)).toEqual([
+      `Refund on its way: $33.75 for your lesson with Prof. Plum on ${when}`,
+    ]);
     expect(mailer.to(provider.email)[0]?.text).toContain("Sam gets $33.75 back");
   });
 
@@ -336,7 +348,8 @@ describe("student reschedules", () => {
 
   it("refunds only the new price when the rescheduled booking is later cancelled by its student", async () => {
     const now = Date.now();
-    const { provider, student, newId } = await reschedule(now);
+    const { provider, student, to, newId } = await reschedule(now);
+    const newStartsAt = to.startsAt;
     await runNotifications(depsAt(now), fakeMailer());
 
     const later = now + 10 * MINUTE_MS;
@@ -351,7 +364,10 @@ describe("student reschedules", () => {
     ]);
     const mailer = fakeMailer();
     await runTwice(later, mailer);
-    expect(mailer.to(student.email).map((m) => m.subject)).toEqual(["Refunded: $30.00 for your lesson"]);
+    const when = formatDateTime(newStartsAt, { locale: "en-US", timeZone: "Asia/Tokyo" });
+    expect(mailer.to(student.email).map((m) => m.subject)).toEqual([
+      `Refunded: $30.00 for your lesson with Prof. Plum on ${when}`,
+    ]);
     expect(mailer.to(provider.email).map((m) => m.text)).toEqual([
       expect.stringContaining("Sam gets $30.00 back"),
     ]);

@@ -18,6 +18,7 @@ import { createApp } from "../../src/app";
 import { buildDeps, type Deps } from "../../src/deps";
 import worker from "../../src/index";
 import { CLAIM_MS, MAX_ATTEMPTS, retryDelayMs, runNotifications } from "../../src/jobs/notifications";
+import { formatDateTime } from "../../src/shared/date-format";
 import { BASE, call, registerProvider, registerUser, type TestUser, unique } from "../helpers/api";
 import { bookAndPay, createOpenSlot } from "../helpers/bookings";
 import { expectError, HOUR_MS } from "../helpers/fixtures";
@@ -453,11 +454,15 @@ describe("session cancelled by the instructor", () => {
     const provider = await rename(await registerProvider(), "Prof. Plum");
     const ann = await rename(await registerUser("student"), "Ann");
     const bob = await rename(await registerUser("student"), "Bob");
+    // Bob reads German: PATCH /api/me stores it, and his emails must take it from users.locale.
+    const german = await call("PATCH", "/api/me", { token: bob.token, body: { locale: "de-de" } });
+    expect(german.body.locale).toBe("de-DE");
     const now = Date.now();
+    const startsAt = now + 2 * 24 * HOUR_MS;
     const lesson = await insertLesson({
       provider,
       students: [ann, bob],
-      startsAt: now + 2 * 24 * HOUR_MS,
+      startsAt,
       now,
     });
     const mailer = fakeMailer();
@@ -497,11 +502,24 @@ describe("session cancelled by the instructor", () => {
     expect(mailer.to(provider.email).find((m) => m.subject.startsWith("Cancelled"))?.text).toContain(
       "Ann and Bob",
     );
-    // Each student also hears about the money: one refund notice with the amount.
-    for (const student of [ann, bob]) {
-      const refund = mailer.to(student.email).filter((m) => m.subject.startsWith("Refund on its way"));
-      expect(refund.map((m) => m.subject)).toEqual(["Refund on its way: $45.00"]);
-    }
+    // Each student also hears about the money: one refund notice naming the amount and the lesson,
+    // in their own locale and zone (both in Berlin here), the zone named.
+    const refundsTo = (student: TestUser) =>
+      mailer
+        .to(student.email)
+        .filter((m) => m.subject.startsWith("Refund on its way"))
+        .map((m) => m.subject);
+    const berlin = (locale: string) => formatDateTime(startsAt, { locale, timeZone: "Europe/Berlin" });
+    expect(berlin("de-DE")).toMatch(/ (MEZ|MESZ)$/);
+    expect(refundsTo(ann)).toEqual([
+      `Refund on its way: $45.00 for your lesson with Prof. Plum on ${berlin("en-US")}`,
+    ]);
+    expect(refundsTo(bob)).toEqual([
+      `Refund on its way: 45,00 $ for your lesson with Prof. Plum on ${berlin("de-DE")}`,
+    ]);
+    expect(mailer.to(bob.email).find((m) => m.subject.startsWith("Cancelled"))?.subject).toBe(
+      `Cancelled: your lesson with Prof. Plum on ${berlin("de-DE")}`,
+    );
   });
 });
 

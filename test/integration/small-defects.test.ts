@@ -648,7 +648,10 @@ describe("refund emails", () => {
     });
     const mailer = fakeMailer();
     await runNotifications(depsAt(now), mailer);
-    expect(mailer.to(student.email).map((m) => m.subject)).toEqual([subject]);
+    const subjects = mailer.to(student.email).map((m) => m.subject);
+    expect(subjects).toHaveLength(1);
+    // The subject names the lesson after the amount ("… for your lesson with X on <date>").
+    expect(subjects[0]?.startsWith(subject)).toBe(true);
   });
 });
 
@@ -766,7 +769,9 @@ describe("cron robustness", () => {
     try {
       const mailer = fakeMailer();
       await runNotifications(depsAt(now), mailer);
-      expect(mailer.to(good.email).map((m) => m.subject)).toEqual(["Refunded: $45.00 for your lesson"]);
+      const subjects = mailer.to(good.email).map((m) => m.subject);
+      expect(subjects).toHaveLength(1);
+      expect(subjects[0]?.startsWith("Refunded: $45.00 for your lesson with ")).toBe(true);
       expect(mailer.to(poisoned.email)).toEqual([]);
     } finally {
       await env.DB.prepare("UPDATE payments SET currency = 'usd' WHERE slot_id = ?")

@@ -35,36 +35,68 @@ describe("formatMoney", () => {
   });
 });
 
+describe("formatMoney in the reader's locale", () => {
+  it.each([
+    { amount: 4550, currency: "eur", locale: "de-DE", text: "45,50 €" },
+    { amount: 4500, currency: "jpy", locale: "ja-JP", text: "￥4,500" },
+    { amount: 4500, currency: "usd", locale: "en-GB", text: "US$45.00" },
+    { amount: 4500, currency: "usd", locale: "not a tag", text: "$45.00" },
+  ])("renders $amount $currency for $locale as '$text'", ({ amount, currency, locale, text }) => {
+    expect(formatMoney(amount, currency, locale)).toBe(text);
+  });
+});
+
 describe("formatInstant", () => {
   it.each([
-    { zone: "Europe/Berlin", text: "Tue, Jun 15, 2:00 PM (Europe/Berlin)" },
-    { zone: "Asia/Tokyo", text: "Tue, Jun 15, 9:00 PM (Asia/Tokyo)" },
-    { zone: "Mars/Olympus", text: "Tue, Jun 15, 12:00 PM (UTC)" },
-  ])("renders an instant in $zone as '$text'", ({ zone, text }) => {
-    expect(formatInstant(start, zone)).toBe(text);
+    { locale: "en-US", zone: "Europe/Berlin", text: "Tue, Jun 15, 2:00 PM GMT+2" },
+    { locale: "en-GB", zone: "Europe/Berlin", text: "Tue 15 Jun, 14:00 CEST" },
+    { locale: "de-DE", zone: "Europe/Berlin", text: "Di., 15. Juni, 14:00 MESZ" },
+    { locale: "ja-JP", zone: "Asia/Tokyo", text: "6月15日(火) 21:00 JST" },
+    { locale: "en-US", zone: "Mars/Olympus", text: "Tue, Jun 15, 12:00 PM UTC" },
+  ])("renders an instant for $locale in $zone as '$text'", ({ locale, zone, text }) => {
+    expect(formatInstant(start, { locale, timeZone: zone })).toBe(text);
   });
 });
 
 describe("formatLessonTime", () => {
   it.each([
-    { zone: "Europe/Berlin", parts: ["Tuesday, June 15, 2027", "2:00", "3:00 PM", "(Europe/Berlin)"] },
-    { zone: "America/New_York", parts: ["Tuesday, June 15, 2027", "8:00", "9:00 AM", "(America/New_York)"] },
-    { zone: "Asia/Tokyo", parts: ["Tuesday, June 15, 2027", "9:00", "10:00 PM", "(Asia/Tokyo)"] },
-    { zone: "UTC", parts: ["Tuesday, June 15, 2027", "12:00", "1:00 PM", "(UTC)"] },
-  ])("renders the lesson in $zone wall-clock time", ({ zone, parts }) => {
-    const text = formatLessonTime(lesson, zone);
-    for (const part of parts) expect(text).toContain(part);
+    {
+      locale: "en-US",
+      zone: "America/New_York",
+      text: "Tuesday, June 15, 2027, 8:00 – 9:00 AM EDT (America/New_York)",
+    },
+    {
+      locale: "en-GB",
+      zone: "Europe/Berlin",
+      text: "Tuesday, 15 June 2027, 14:00–15:00 CEST (Europe/Berlin)",
+    },
+    {
+      locale: "de-DE",
+      zone: "Europe/Berlin",
+      text: "Dienstag, 15. Juni 2027, 14:00–15:00 Uhr MESZ (Europe/Berlin)",
+    },
+    { locale: "ja-JP", zone: "Asia/Tokyo", text: "2027/6/15火曜日 21時00分～22時00分(JST) (Asia/Tokyo)" },
+    {
+      locale: "en-GB",
+      zone: "Asia/Kolkata",
+      text: "Tuesday, 15 June 2027, 17:30–18:30 GMT+5:30 (Asia/Kolkata)",
+    },
+    { locale: "en-US", zone: "UTC", text: "Tuesday, June 15, 2027, 12:00 – 1:00 PM UTC (UTC)" },
+  ])("renders the lesson for $locale in $zone as '$text'", ({ locale, zone, text }) => {
+    expect(formatLessonTime(lesson, { locale, timeZone: zone })).toBe(text);
   });
 
   it("shows the local date when the zone is already on the next day", () => {
     const late = Date.parse("2027-06-15T20:00:00Z");
-    expect(formatLessonTime({ startsAt: late, endsAt: late + HOUR }, "Asia/Tokyo")).toContain(
-      "Wednesday, June 16, 2027",
-    );
+    expect(
+      formatLessonTime({ startsAt: late, endsAt: late + HOUR }, { locale: "en-GB", timeZone: "Asia/Tokyo" }),
+    ).toBe("Wednesday, 16 June 2027, 05:00–06:00 GMT+9 (Asia/Tokyo)");
   });
 
-  it("falls back to UTC for an unknown zone", () => {
-    expect(formatLessonTime(lesson, "Mars/Olympus")).toContain("(UTC)");
+  it("falls back to UTC for an unknown zone and to en-US for a malformed locale", () => {
+    expect(formatLessonTime(lesson, { locale: "--", timeZone: "Mars/Olympus" })).toBe(
+      "Tuesday, June 15, 2027, 12:00 – 1:00 PM UTC (UTC)",
+    );
   });
 });
 
@@ -105,8 +137,13 @@ describe("renderEmail", () => {
   const cases: { fact: EmailFact; subject: string[]; text: string[] }[] = [
     {
       fact: { kind: "booking-confirmed", lesson, providerName: "Prof. Plum", amount: 4500, currency: "usd" },
-      subject: ["Booked", "Prof. Plum", "Tue, Jun 15, 2:00 PM"],
-      text: ["Hi Ann,", "is confirmed", "Paid: $45.00", "2:00", "3:00 PM (Europe/Berlin)", "lesson.ics"],
+      subject: ["Booked: your lesson with Prof. Plum on Tue, Jun 15, 2:00 PM GMT+2"],
+      text: [
+        "Hi Ann,",
+        "is confirmed",
+        "When: Tuesday, June 15, 2027, 2:00 – 3:00 PM GMT+2 (Europe/Berlin)\nPaid: $45.00",
+        "lesson.ics",
+      ],
     },
     {
       fact: { kind: "booking-new", lesson, studentName: "Sam", amount: 4500, currency: "usd" },
@@ -122,7 +159,7 @@ describe("renderEmail", () => {
         currency: "usd",
         refund: "pending",
       },
-      subject: ["Refund on its way", "$45.00"],
+      subject: ["Refund on its way: $45.00 for your lesson with Prof. Plum on Tue, Jun 15, 2:00 PM GMT+2"],
       text: ["is cancelled", "Your refund of $45.00 is on its way"],
     },
     {
@@ -134,7 +171,7 @@ describe("renderEmail", () => {
         currency: "eur",
         refund: "done",
       },
-      subject: ["Refunded", "€45.00"],
+      subject: ["Refunded: €45.00 for your lesson with Prof. Plum on Tue, Jun 15, 2:00 PM GMT+2"],
       text: ["We have refunded €45.00"],
     },
     {
@@ -163,8 +200,12 @@ describe("renderEmail", () => {
     },
     {
       fact: { kind: "student-cancelled", lesson, studentName: "Sam", refundAmount: 2250, currency: "eur" },
-      subject: ["Cancelled by Sam", "Tue, Jun 15, 2:00 PM"],
-      text: ["Sam cancelled their lesson with you", "Sam gets €22.50 back", "2:00 – 3:00 PM (Europe/Berlin)"],
+      subject: ["Cancelled by Sam: your lesson on Tue, Jun 15, 2:00 PM GMT+2"],
+      text: [
+        "Sam cancelled their lesson with you",
+        "Sam gets €22.50 back",
+        "When: Tuesday, June 15, 2027, 2:00 – 3:00 PM GMT+2 (Europe/Berlin)",
+      ],
     },
     {
       fact: {
@@ -176,10 +217,10 @@ describe("renderEmail", () => {
         refundAmount: 1000,
         currency: "usd",
       },
-      subject: ["Rescheduled", "Prof. Plum", "now Tue, Jun 15, 2:00 PM"],
+      subject: ["Rescheduled: your lesson with Prof. Plum is now Tue, Jun 15, 2:00 PM GMT+2"],
       text: [
-        "Was: Tuesday, June 15, 2027, 12:00 – 1:00 PM",
-        "Now: Tuesday, June 15, 2027, 2:00 – 3:00 PM",
+        "Was: Tuesday, June 15, 2027, 12:00 – 1:00 PM GMT+2 (Europe/Berlin)\n" +
+          "Now: Tuesday, June 15, 2027, 2:00 – 3:00 PM GMT+2 (Europe/Berlin)",
         "$10.00",
       ],
     },
@@ -217,7 +258,7 @@ describe("renderEmail", () => {
         offerExpiresAt: start - 20 * HOUR,
       },
       subject: ["A seat is free", "Prof. Plum"],
-      text: ["until Mon, Jun 14, 6:00 PM (Europe/Berlin)", "https://lectern.example/bookings"],
+      text: ["until Mon, Jun 14, 6:00 PM GMT+2.", "https://lectern.example/bookings"],
     },
     {
       fact: {
@@ -227,7 +268,7 @@ describe("renderEmail", () => {
         offerExpiresAt: start - 20 * HOUR,
       },
       subject: ["Seat offer lapsed", "Prof. Plum"],
-      text: ["not booked by Mon, Jun 14, 6:00 PM (Europe/Berlin)", "released"],
+      text: ["not booked by Mon, Jun 14, 6:00 PM GMT+2, so", "released"],
     },
   ];
 
@@ -258,8 +299,141 @@ describe("renderEmail", () => {
 
   it("renders the same lesson in each recipient's own zone", () => {
     const fact: EmailFact = { kind: "reminder-1h", lesson, role: "student", otherParty: "Prof. Plum" };
-    expect(renderEmail(fact, { name: "Ann", timeZone: "Europe/Berlin" }).text).toContain("2:00 – 3:00 PM");
-    expect(renderEmail(fact, { name: "Bo", timeZone: "America/New_York" }).text).toContain("8:00 – 9:00 AM");
+    expect(renderEmail(fact, { name: "Ann", timeZone: "Europe/Berlin" }).text).toContain(
+      "When: Tuesday, June 15, 2027, 2:00 – 3:00 PM GMT+2 (Europe/Berlin)",
+    );
+    expect(renderEmail(fact, { name: "Bo", timeZone: "America/New_York", locale: "en-US" }).text).toContain(
+      "When: Tuesday, June 15, 2027, 8:00 – 9:00 AM EDT (America/New_York)",
+    );
+  });
+
+  it("writes a whole confirmation for a de-DE reader in Berlin in German dates and money, the zone named", () => {
+    const email = renderEmail(
+      { kind: "booking-confirmed", lesson, providerName: "Prof. Plum", amount: 4550, currency: "eur" },
+      { name: "Anke", timeZone: "Europe/Berlin", locale: "de-DE" },
+    );
+    expect(email.subject).toBe("Booked: your lesson with Prof. Plum on Di., 15. Juni, 14:00 MESZ");
+    expect(email.text).toBe(
+      [
+        "Hi Anke,",
+        "Your lesson with Prof. Plum is confirmed.",
+        "When: Dienstag, 15. Juni 2027, 14:00–15:00 Uhr MESZ (Europe/Berlin)\nPaid: 45,50 €",
+        "The attached invitation (lesson.ics) puts it in your calendar. " +
+          "You can cancel until the lesson starts and get your money back in full.",
+        "— Lectern",
+      ].join("\n\n"),
+    );
+  });
+
+  it("writes a whole confirmation for a ja-JP reader in Tokyo in Japanese dates and money, the zone named", () => {
+    const email = renderEmail(
+      { kind: "booking-confirmed", lesson, providerName: "Prof. Plum", amount: 4500, currency: "jpy" },
+      { name: "Aki", timeZone: "Asia/Tokyo", locale: "ja-JP" },
+    );
+    expect(email.subject).toBe("Booked: your lesson with Prof. Plum on 6月15日(火) 21:00 JST");
+    expect(email.text).toContain(
+      "When: 2027/6/15火曜日 21時00分～22時00分(JST) (Asia/Tokyo)\nPaid: ￥4,500\n",
+    );
+  });
+
+  const readers = {
+    "de-DE/Berlin": { name: "Anke", timeZone: "Europe/Berlin", locale: "de-DE" },
+    "ja-JP/Tokyo": { name: "Aki", timeZone: "Asia/Tokyo", locale: "ja-JP" },
+  } as const;
+  const previous = { startsAt: start - 26 * HOUR, endsAt: start - 25 * HOUR };
+  it.each<{ reader: keyof typeof readers; fact: EmailFact; subject: string; text: string }>([
+    {
+      reader: "de-DE/Berlin",
+      fact: {
+        kind: "booking-refund",
+        lesson,
+        providerName: "Rita",
+        amount: 2250,
+        currency: "eur",
+        refund: "done",
+      },
+      subject: "Refunded: 22,50 € for your lesson with Rita on Di., 15. Juni, 14:00 MESZ",
+      text: "We have refunded 22,50 € to your original payment method.",
+    },
+    {
+      reader: "ja-JP/Tokyo",
+      fact: {
+        kind: "booking-refund",
+        lesson,
+        providerName: "Rita",
+        amount: 3000,
+        currency: "jpy",
+        refund: "pending",
+      },
+      subject: "Refund on its way: ￥3,000 for your lesson with Rita on 6月15日(火) 21:00 JST",
+      text: "Your refund of ￥3,000 is on its way",
+    },
+    {
+      reader: "de-DE/Berlin",
+      fact: { kind: "reminder-24h", lesson, role: "student", otherParty: "Rita" },
+      subject: "Reminder: your lesson with Rita starts tomorrow",
+      text: "When: Dienstag, 15. Juni 2027, 14:00–15:00 Uhr MESZ (Europe/Berlin)",
+    },
+    {
+      reader: "ja-JP/Tokyo",
+      fact: { kind: "student-cancelled", lesson, studentName: "Sam", refundAmount: 0, currency: "jpy" },
+      subject: "Cancelled by Sam: your lesson on 6月15日(火) 21:00 JST",
+      text: "When: 2027/6/15火曜日 21時00分～22時00分(JST) (Asia/Tokyo)",
+    },
+    {
+      reader: "de-DE/Berlin",
+      fact: {
+        kind: "booking-rescheduled",
+        lesson,
+        previous,
+        role: "student",
+        otherParty: "Rita",
+        refundAmount: 1000,
+        currency: "eur",
+      },
+      subject: "Rescheduled: your lesson with Rita is now Di., 15. Juni, 14:00 MESZ",
+      text:
+        "Was: Montag, 14. Juni 2027, 12:00–13:00 Uhr MESZ (Europe/Berlin)\n" +
+        "Now: Dienstag, 15. Juni 2027, 14:00–15:00 Uhr MESZ (Europe/Berlin)",
+    },
+    {
+      reader: "ja-JP/Tokyo",
+      fact: {
+        kind: "booking-rescheduled",
+        lesson,
+        previous,
+        role: "provider",
+        otherParty: "Sam",
+        refundAmount: 0,
+        currency: "jpy",
+      },
+      subject: "Rescheduled by Sam: now 6月15日(火) 21:00 JST",
+      text:
+        "Was: 2027/6/14月曜日 19時00分～20時00分(JST) (Asia/Tokyo)\n" +
+        "Now: 2027/6/15火曜日 21時00分～22時00分(JST) (Asia/Tokyo)",
+    },
+    {
+      reader: "de-DE/Berlin",
+      fact: {
+        kind: "waitlist-offered",
+        lesson,
+        providerName: "Rita",
+        slotId: "slot_9",
+        offerExpiresAt: start - 20 * HOUR,
+      },
+      subject: "A seat is free: your lesson with Rita on Di., 15. Juni, 14:00 MESZ",
+      text: "We keep it for you until Mo., 14. Juni, 18:00 MESZ. Book it on Lectern.",
+    },
+    {
+      reader: "ja-JP/Tokyo",
+      fact: { kind: "waitlist-lapsed", lesson, providerName: "Rita", offerExpiresAt: start - 20 * HOUR },
+      subject: "Seat offer lapsed: your lesson with Rita on 6月15日(火) 21:00 JST",
+      text: "was not booked by 6月15日(火) 1:00 JST, so we have released it.",
+    },
+  ])("renders $fact.kind for a $reader reader with '$subject'", ({ reader, fact, subject, text }) => {
+    const email = renderEmail(fact, readers[reader]);
+    expect(email.subject).toBe(subject);
+    expect(email.text).toContain(text);
   });
 
   it("escapes names in the HTML part", () => {

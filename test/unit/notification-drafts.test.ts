@@ -26,14 +26,28 @@ const ctx: DraftContext = {
   organizer: { name: "Lectern", email: "lessons@lectern.test" },
 };
 
+// Each in their own zone and locale: the emails must take both from the recipient.
 const plum: Person = {
   id: "usr_p",
   email: "plum@example.test",
   name: "Prof. Plum",
   timezone: "Europe/Berlin",
+  locale: "de-DE",
 };
-const ann: Person = { id: "usr_a", email: "ann@example.test", name: "Ann", timezone: "America/New_York" };
-const bob: Person = { id: "usr_b", email: "bob@example.test", name: "Bob", timezone: "Asia/Tokyo" };
+const ann: Person = {
+  id: "usr_a",
+  email: "ann@example.test",
+  name: "Ann",
+  timezone: "America/New_York",
+  locale: "en-US",
+};
+const bob: Person = {
+  id: "usr_b",
+  email: "bob@example.test",
+  name: "Bob",
+  timezone: "Asia/Tokyo",
+  locale: "ja-JP",
+};
 
 const time = { startsAt: start, endsAt: start + HOUR };
 const unfold = (ics: string | null) => (ics ?? "").replace(/\r\n /g, "");
@@ -60,10 +74,15 @@ describe("draftBookingConfirmed", () => {
       ["booking-confirmed", "booking-confirmed:bkg_1:usr_a", "usr_a", "ann@example.test"],
       ["booking-new", "booking-new:bkg_1:usr_p", "usr_p", "plum@example.test"],
     ]);
-    expect(drafts[0]?.email.text).toContain("Paid: $45.00");
-    expect(drafts[0]?.email.text).toContain("(America/New_York)");
+    expect(drafts[0]?.email.subject).toBe("Booked: your lesson with Prof. Plum on Tue, Jun 15, 8:00 AM EDT");
+    expect(drafts[0]?.email.text).toContain(
+      "When: Tuesday, June 15, 2027, 8:00 – 9:00 AM EDT (America/New_York)\nPaid: $45.00",
+    );
     expect(drafts[0]?.email.text).toContain("https://lectern.test");
-    expect(drafts[1]?.email.subject).toMatch(/^New booking: Ann on /);
+    expect(drafts[1]?.email.subject).toBe("New booking: Ann on Di., 15. Juni, 14:00 MESZ");
+    expect(drafts[1]?.email.text).toContain(
+      "When: Dienstag, 15. Juni 2027, 14:00–15:00 Uhr MESZ (Europe/Berlin)\nPaid: 45,00 $",
+    );
   });
 
   it("attaches a REQUEST invite naming the other side, stamped with the run's now", () => {
@@ -103,9 +122,21 @@ describe("draftRefund", () => {
   };
 
   it.each([
-    { paymentStatus: "REFUNDED", refundAmount: 4500, subject: "Refunded: $45.00 for your lesson" },
-    { paymentStatus: "PARTIALLY_REFUNDED", refundAmount: 2250, subject: "Refunded: $22.50 for your lesson" },
-    { paymentStatus: "REFUND_PENDING", refundAmount: 3500, subject: "Refund on its way: $35.00" },
+    {
+      paymentStatus: "REFUNDED",
+      refundAmount: 4500,
+      subject: "Refunded: $45.00 for your lesson with Prof. Plum on Tue, Jun 15, 8:00 AM EDT",
+    },
+    {
+      paymentStatus: "PARTIALLY_REFUNDED",
+      refundAmount: 2250,
+      subject: "Refunded: $22.50 for your lesson with Prof. Plum on Tue, Jun 15, 8:00 AM EDT",
+    },
+    {
+      paymentStatus: "REFUND_PENDING",
+      refundAmount: 3500,
+      subject: "Refund on its way: $35.00 for your lesson with Prof. Plum on Tue, Jun 15, 8:00 AM EDT",
+    },
   ])("tells the student '$subject' for $paymentStatus", ({ paymentStatus, refundAmount, subject }) => {
     const drafts = draftRefund({ ...fact, paymentStatus, refundAmount }, ctx);
     expect(drafts.map((d) => [d.kind, d.key, d.email.subject])).toEqual([
@@ -154,6 +185,12 @@ describe("draftSessionCancelled", () => {
       "session-cancelled:ses_1:usr_b",
     ]);
     expect(drafts[0]?.email.text).toContain("with Ann and Bob.");
+    // One lesson, three readers: each subject in the reader's own locale and zone, the zone named.
+    expect(drafts.map((d) => d.email.subject)).toEqual([
+      "Cancelled: your lesson on Di., 15. Juni, 14:00 MESZ",
+      "Cancelled: your lesson with Prof. Plum on Tue, Jun 15, 8:00 AM EDT",
+      "Cancelled: your lesson with Prof. Plum on 6月15日(火) 21:00 JST",
+    ]);
     for (const d of drafts) {
       expect(d.ics).toContain("METHOD:CANCEL");
       expect(d.ics).toContain("STATUS:CANCELLED");
@@ -238,9 +275,11 @@ describe("draftStudentCancelled", () => {
     expect(drafts.map((d) => [d.kind, d.key, d.userId, d.to, d.ics])).toEqual([
       ["student-cancelled", "student-cancelled:bkg_1:usr_p", "usr_p", "plum@example.test", null],
     ]);
-    expect(drafts[0]?.email.subject).toMatch(/^Cancelled by Ann: your lesson on Tue, Jun 15, 2:00 PM/);
-    expect(drafts[0]?.email.text).toContain("Ann gets $22.50 back");
-    expect(drafts[0]?.email.text).toContain("(Europe/Berlin)");
+    expect(drafts[0]?.email.subject).toBe("Cancelled by Ann: your lesson on Di., 15. Juni, 14:00 MESZ");
+    expect(drafts[0]?.email.text).toContain("Ann gets 22,50 $ back");
+    expect(drafts[0]?.email.text).toContain(
+      "When: Dienstag, 15. Juni 2027, 14:00–15:00 Uhr MESZ (Europe/Berlin)",
+    );
   });
 
   it("says the provider keeps everything when the policy gives nothing back", () => {
@@ -270,15 +309,18 @@ describe("draftRescheduled", () => {
       ["booking-rescheduled", "booking-rescheduled:bkg_new:usr_p", "usr_p"],
     ]);
     const [toStudent, toProvider] = drafts;
-    // Each in their own zone: the old lesson was Monday 08:00 in New York, 14:00 in Berlin.
-    expect(toStudent?.email.text).toMatch(/Was: Monday, June 14, 2027, 8:00 – 9:00 AM \(America\/New_York\)/);
-    expect(toStudent?.email.text).toMatch(
-      /Now: Tuesday, June 15, 2027, 8:00 – 9:00 AM \(America\/New_York\)/,
+    // Each in their own zone and locale: the old lesson was Monday 08:00 in New York, 14:00 in Berlin.
+    expect(toStudent?.email.text).toContain(
+      "Was: Monday, June 14, 2027, 8:00 – 9:00 AM EDT (America/New_York)\n" +
+        "Now: Tuesday, June 15, 2027, 8:00 – 9:00 AM EDT (America/New_York)",
     );
     expect(toStudent?.email.text).toContain("refunding the difference of $15.00");
-    expect(toProvider?.email.subject).toMatch(/^Rescheduled by Ann: now Tue, Jun 15, 2:00 PM/);
-    expect(toProvider?.email.text).toContain("Was: Monday, June 14, 2027, 2:00 – 3:00 PM (Europe/Berlin)");
-    expect(toProvider?.email.text).not.toContain("$15.00");
+    expect(toProvider?.email.subject).toBe("Rescheduled by Ann: now Di., 15. Juni, 14:00 MESZ");
+    expect(toProvider?.email.text).toContain(
+      "Was: Montag, 14. Juni 2027, 14:00–15:00 Uhr MESZ (Europe/Berlin)\n" +
+        "Now: Dienstag, 15. Juni 2027, 14:00–15:00 Uhr MESZ (Europe/Berlin)",
+    );
+    expect(toProvider?.email.text).not.toContain("15,00");
   });
 
   it("attaches the new lesson's invite (REQUEST, its own UID) to both", () => {
@@ -340,7 +382,7 @@ describe("waitlist drafts", () => {
       ["waitlist-offered", "waitlist-offered:wle_1:usr_b", "usr_b", null],
     ]);
     // 2027-06-14 07:00 UTC is 16:00 in Tokyo.
-    expect(drafts[0]?.email.text).toContain("until Mon, Jun 14, 4:00 PM (Asia/Tokyo)");
+    expect(drafts[0]?.email.text).toContain("until 6月14日(月) 16:00 JST.");
     expect(drafts[0]?.email.text).toContain("Book it from My bookings: https://lectern.test/bookings");
   });
 
@@ -349,7 +391,7 @@ describe("waitlist drafts", () => {
     expect(drafts.map((d) => [d.kind, d.key, d.userId])).toEqual([
       ["waitlist-lapsed", "waitlist-lapsed:wle_1:usr_b", "usr_b"],
     ]);
-    expect(drafts[0]?.email.text).toContain("was not booked by Mon, Jun 14, 4:00 PM (Asia/Tokyo)");
+    expect(drafts[0]?.email.text).toContain("was not booked by 6月14日(月) 16:00 JST,");
   });
 });
 

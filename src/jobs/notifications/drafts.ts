@@ -51,7 +51,11 @@ function draft(
     kind: fact.kind,
     userId: person.id,
     to: person.email,
-    email: renderEmail(fact, { name: person.name, timeZone: person.timezone }, ctx.appUrl),
+    email: renderEmail(
+      fact,
+      { name: person.name, timeZone: person.timezone, locale: person.locale },
+      ctx.appUrl,
+    ),
     ics,
   };
 }

@@ -53,12 +53,13 @@ export const api = {
     name: string;
     role: User["role"];
     timezone: string;
+    locale?: string;
   }): Promise<{ user: User }> => call(api_.auth.register.$post({ json: body })),
   login: (body: { email: string; password: string }): Promise<{ user: User }> =>
     call(api_.auth.login.$post({ json: body })),
   logout: () => noContent(api_.auth.logout.$post()),
   me: (): Promise<User> => call(api_.me.$get(), true),
-  updateMe: (body: { name?: string; timezone?: string }): Promise<User> =>
+  updateMe: (body: { name?: string; timezone?: string; locale?: string }): Promise<User> =>
     call(api_.me.$patch({ json: body })),
 
   providerProfile: (): Promise<ProviderProfile> => call(api_.me["provider-profile"].$get()),

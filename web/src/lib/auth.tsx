@@ -3,6 +3,7 @@ import { useCallback, useContext, useEffect, useMemo, useRef, useState } from "p
 import { api } from "../api/endpoints";
 import { ApiError, onUnauthenticated } from "../api/http";
 import type { User } from "../api/types";
+import { setDisplayLocale } from "./locale";
 
 interface AuthState {
   /** undefined while the first `GET /api/me` is in flight, null when signed out. */
@@ -62,6 +63,8 @@ export function AuthProvider({ children }: { children: ComponentChildren }) {
     }
   }, []);
 
+  // Dates follow the signed-in user's locale; set during render so the pages below already use it.
+  setDisplayLocale(user?.locale);
   const value = useMemo(() => ({ user, setUser, signOut, expired }), [user, setUser, signOut, expired]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -1,12 +1,19 @@
-/** Display formatting: money in minor units, instants in the user's zone. Locale: the browser's. */
+/**
+ * Display formatting: money in minor units, instants in the user's zone. Dates and amounts are
+ * written in the signed-in user's locale (lib/locale.ts) by the formatter the worker's emails use
+ * (src/shared/date-format.ts), so the app and the inbox agree; pass `locale` to override.
+ */
+import * as dates from "../../../src/shared/date-format";
+import { displayLocale } from "./locale";
 
 const moneyFormatters = new Map<string, Intl.NumberFormat>();
 
 function moneyFormatter(currency: string): Intl.NumberFormat {
-  const key = currency.toUpperCase();
+  const locale = displayLocale();
+  const key = `${locale}|${currency.toUpperCase()}`;
   let formatter = moneyFormatters.get(key);
   if (!formatter) {
-    formatter = new Intl.NumberFormat(undefined, { style: "currency", currency: key });
+    formatter = new Intl.NumberFormat(locale, { style: "currency", currency: currency.toUpperCase() });
     moneyFormatters.set(key, formatter);
   }
   return formatter;
@@ -45,52 +52,52 @@ export function fromMinorUnits(amount: number, currency: string): string {
   return (amount / 10 ** digits).toFixed(digits);
 }
 
-const dateFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function dateFormatter(zone: string, kind: "dateTime" | "time" | "day" | "longDay"): Intl.DateTimeFormat {
-  const key = `${zone}|${kind}`;
-  let formatter = dateFormatters.get(key);
-  if (!formatter) {
-    const time = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } as const;
-    const options: Intl.DateTimeFormatOptions =
-      kind === "time"
-        ? time
-        : kind === "day"
-          ? { weekday: "short", day: "numeric", month: "short" }
-          : kind === "longDay"
-            ? { weekday: "long", day: "numeric", month: "long", year: "numeric" }
-            : { weekday: "short", day: "numeric", month: "short", ...time };
-    formatter = new Intl.DateTimeFormat(undefined, { ...options, timeZone: zone });
-    dateFormatters.set(key, formatter);
-  }
-  return formatter;
-}
-
 const toMs = (instant: string | number) => (typeof instant === "number" ? instant : Date.parse(instant));
 
-/** "Tue, 3 Dec, 10:30" in `zone`. */
-export function formatDateTime(instant: string | number, zone: string): string {
-  return dateFormatter(zone, "dateTime").format(toMs(instant));
+const reader = (zone: string, locale: string) => ({ locale, timeZone: zone });
+
+/** "Mon 30 Nov, 09:45 CET" (en-GB), "Mon, Nov 30, 9:45 AM GMT+1" (en-US) in `zone`, the zone named. */
+export function formatDateTime(instant: string | number, zone: string, locale = displayLocale()): string {
+  return dates.formatDateTime(toMs(instant), reader(zone, locale));
 }
 
-/** "10:30" in `zone`. */
-export function formatTime(instant: string | number, zone: string): string {
-  return dateFormatter(zone, "time").format(toMs(instant));
+/** "09:45" (en-GB) or "9:45 AM" (en-US) in `zone`; the page says which zone. */
+export function formatTime(instant: string | number, zone: string, locale = displayLocale()): string {
+  return dates.formatTime(toMs(instant), reader(zone, locale));
 }
 
-/** "Tue, 3 Dec" in `zone`. */
-export function formatDay(instant: string | number, zone: string): string {
-  return dateFormatter(zone, "day").format(toMs(instant));
+/** "Mon 30 Nov" in `zone`. */
+export function formatDay(instant: string | number, zone: string, locale = displayLocale()): string {
+  return dates.formatDay(toMs(instant), reader(zone, locale));
 }
 
-/** "Tuesday, 3 December 2026" for a date key "2026-12-03". */
-export function formatDateKey(date: string, style: "day" | "longDay" = "longDay"): string {
-  return dateFormatter("UTC", style).format(Date.parse(`${date}T12:00:00Z`));
+/** "Monday, 30 November 2026" (or "Mon 30 Nov" with style "day") for a date key "2026-11-30". */
+export function formatDateKey(
+  date: string,
+  style: "day" | "longDay" = "longDay",
+  locale = displayLocale(),
+): string {
+  return dates.formatDateKey(date, locale, style);
 }
 
-/** "Tue, 3 Dec, 10:30–11:30" in `zone`. */
-export function formatRange(start: string | number, end: string | number, zone: string): string {
-  return `${formatDateTime(start, zone)}–${formatTime(end, zone)}`;
+/** "Mon 30 Nov, 09:45–10:45 CET" in `zone`, the zone named (at both ends if the clocks change). */
+export function formatRange(
+  start: string | number,
+  end: string | number,
+  zone: string,
+  locale = displayLocale(),
+): string {
+  return dates.formatDateTimeRange(toMs(start), toMs(end), reader(zone, locale));
+}
+
+/** "09:45–10:45" in `zone`, clock times only, for a list under a day heading. */
+export function formatTimeRange(
+  start: string | number,
+  end: string | number,
+  zone: string,
+  locale = displayLocale(),
+): string {
+  return dates.formatTimeRange(toMs(start), toMs(end), reader(zone, locale));
 }
 
 /** 90 → "1 h 30 min". */

@@ -3,7 +3,9 @@
  * says what a zone's clock shows at an instant, and the inverse is found by trying the zone's
  * offsets around the wanted time. Dates are "YYYY-MM-DD" keys, times "HH:mm", instants epoch ms.
  */
+import type { IsoWeekday } from "../../../src/shared/date-format";
 import { DAY_MS } from "../../../src/shared/time";
+import { canonicalZone, listCanonicalZones } from "./time-zones";
 
 export interface WallClock {
   year: number;
@@ -125,9 +127,12 @@ export function weekdayOf(date: string): number {
   return day === 0 ? 7 : day;
 }
 
-/** The Monday on or before `date`. */
-export function startOfWeek(date: string): string {
-  return addDays(date, 1 - weekdayOf(date));
+/**
+ * The first day of the week holding `date`: the Monday on or before it, or the `firstDay`
+ * (ISO weekday, e.g. 7 for a Sunday-first locale: `firstDayOfWeek(locale)`) on or before it.
+ */
+export function startOfWeek(date: string, firstDay: IsoWeekday = 1): string {
+  return addDays(date, -((weekdayOf(date) - firstDay + 7) % 7));
 }
 
 /** The first instant of `date` in `zone` (midnight, or the first minute after a skipped midnight). */
@@ -140,22 +145,16 @@ export function startOfDay(date: string, zone: string): number {
   throw new Error(`no start of day for ${date} in ${zone}`);
 }
 
-/** The zone this browser is set to, or UTC when it cannot tell. */
+/** The zone this browser is set to, by its current IANA name ("Asia/Kolkata"), or UTC when it cannot tell. */
 export function detectTimeZone(): string {
   try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    return canonicalZone(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
   } catch {
     return "UTC";
   }
 }
 
-/** IANA zones for a picker, always including `extra` (the user's current zone). */
+/** IANA zones for a picker by current names (no "Asia/Calcutta"), always including `extra` (the user's zone). */
 export function listTimeZones(...extra: string[]): string[] {
-  let zones: string[] = [];
-  try {
-    zones = Intl.supportedValuesOf("timeZone");
-  } catch {
-    zones = [];
-  }
-  return [...new Set([...zones, "UTC", ...extra.filter(Boolean)])].sort();
+  return [...new Set([...listCanonicalZones(), ...extra.filter(Boolean).map(canonicalZone)])].sort();
 }

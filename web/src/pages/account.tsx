@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import { MAX_NAME_CHARS } from "../../../src/shared/limits";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
@@ -6,7 +6,10 @@ import { ProfileForm } from "../components/profile-form";
 import { TimeZoneSelect } from "../components/time-zone-select";
 import { describedBy, ErrorNotice, Field, Notice, Page } from "../components/ui";
 import { useAuth, useUser } from "../lib/auth";
-import { zoneLabel } from "../lib/format";
+import { formatDateTime, zoneLabel } from "../lib/format";
+import { setDisplayLocale } from "../lib/locale";
+import { localeOptions } from "../lib/locales";
+import { canonicalZone } from "../lib/time-zones";
 import { detectTimeZone } from "../lib/zoned-time";
 
 export function Account() {
@@ -14,6 +17,8 @@ export function Account() {
   const { setUser } = useAuth();
   const [name, setName] = useState(user.name);
   const [timezone, setTimezone] = useState(user.timezone);
+  const [locale, setLocale] = useState(user.locale);
+  const locales = useMemo(() => localeOptions(user.locale), [user.locale]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [saved, setSaved] = useState(false);
@@ -25,7 +30,15 @@ export function Account() {
     setError(undefined);
     setSaved(false);
     try {
-      setUser(await api.updateMe({ name: name.trim(), timezone }));
+      const changes: Parameters<typeof api.updateMe>[0] & { locale: string } = {
+        name: name.trim(),
+        timezone,
+        locale,
+      };
+      const updated = await api.updateMe(changes);
+      // Before the re-render setUser causes, so every date on the next screen uses it.
+      setDisplayLocale(updated.locale);
+      setUser(updated);
       setSaved(true);
     } catch (caught) {
       setError(caught);
@@ -56,7 +69,7 @@ export function Account() {
             hint={
               <>
                 All lesson times are shown in {zoneLabel(timezone)}.
-                {detected !== timezone && (
+                {detected !== canonicalZone(timezone) && (
                   <>
                     {" "}
                     This device is set to {detected}.{" "}
@@ -75,6 +88,30 @@ export function Account() {
               onChange={setTimezone}
               describedBy={describedBy("account-timezone", true, issues.timezone)}
             />
+          </Field>
+          <Field
+            id="account-locale"
+            label="Date format (language and region)"
+            hint={
+              <>
+                Dates look like this: {formatDateTime(Date.now(), timezone, locale)}. The words of the app and
+                its emails stay in English.
+              </>
+            }
+            error={issues.locale}
+          >
+            <select
+              id="account-locale"
+              value={locale}
+              aria-describedby={describedBy("account-locale", true, issues.locale)}
+              onChange={(e) => setLocale(e.currentTarget.value)}
+            >
+              {locales.map((option) => (
+                <option key={option.tag} value={option.tag} lang={option.tag}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
           </Field>
           <ErrorNotice error={error} />
           {saved && (

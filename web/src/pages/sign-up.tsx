@@ -7,6 +7,7 @@ import type { Role } from "../api/types";
 import { TimeZoneSelect } from "../components/time-zone-select";
 import { describedBy, ErrorNotice, Field, Page } from "../components/ui";
 import { useAuth } from "../lib/auth";
+import { browserLocale } from "../lib/locale";
 import { detectTimeZone } from "../lib/zoned-time";
 
 export function SignUp() {
@@ -32,7 +33,16 @@ export function SignUp() {
     setBusy(true);
     setError(undefined);
     try {
-      const { user } = await api.register({ email, password, name: name.trim(), role, timezone });
+      // Dates are written the way this browser writes them until the person picks otherwise (Account).
+      const body: Parameters<typeof api.register>[0] & { locale: string } = {
+        email,
+        password,
+        name: name.trim(),
+        role,
+        timezone,
+        locale: browserLocale(),
+      };
+      const { user } = await api.register(body);
       setUser(user);
       route(user.role === "provider" ? "/teach" : "/find");
     } catch (caught) {

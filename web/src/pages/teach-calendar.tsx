@@ -1,4 +1,5 @@
 import { useLocation } from "preact-iso";
+import { firstDayOfWeek } from "../../../src/shared/date-format";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import type { Slot } from "../api/types";
@@ -17,9 +18,11 @@ export function TeachCalendar() {
   const { query, route } = useLocation();
   const zone = user.timezone;
   const today = dateKey(Date.now(), zone);
+  // Weeks start where the user's locale starts them: Monday in Germany, Sunday in the US and Japan.
+  const firstDay = firstDayOfWeek(user.locale);
   const week = /^\d{4}-\d{2}-\d{2}$/.test(query.week ?? "")
-    ? startOfWeek(query.week ?? today)
-    : startOfWeek(today);
+    ? startOfWeek(query.week ?? today, firstDay)
+    : startOfWeek(today, firstDay);
   const days = Array.from({ length: 7 }, (_, i) => addDays(week, i));
 
   const slots = useResource(
@@ -41,7 +44,8 @@ export function TeachCalendar() {
     }),
   );
 
-  const goWeek = (date: string) => route(date === startOfWeek(today) ? "/teach" : `/teach?week=${date}`);
+  const thisWeek = startOfWeek(today, firstDay);
+  const goWeek = (date: string) => route(date === thisWeek ? "/teach" : `/teach?week=${date}`);
   const byDay = new Map<string, Slot[]>();
   for (const slot of slots.data ?? []) {
     const key = dateKey(Date.parse(slot.startsAt), zone);
@@ -77,12 +81,7 @@ export function TeachCalendar() {
         <h2 class="week-title" aria-live="polite">
           {formatDateKey(week, "day")} – {formatDateKey(addDays(week, 6), "day")}
         </h2>
-        <button
-          type="button"
-          class="secondary"
-          onClick={() => goWeek(startOfWeek(today))}
-          disabled={week === startOfWeek(today)}
-        >
+        <button type="button" class="secondary" onClick={() => goWeek(thisWeek)} disabled={week === thisWeek}>
           This week
         </button>
         <button type="button" class="secondary" onClick={() => goWeek(addDays(week, 7))}>
