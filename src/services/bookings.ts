@@ -6,7 +6,7 @@ import type { AuthUser } from "../domain/identity";
 import { MIN_CHARGE_MINOR_UNITS } from "../domain/money";
 import type { Booking, BookingAnswer, CancelPreview } from "../shared/api-types";
 import { parsePolicy, refundForCancel } from "../shared/cancellation-policy";
-import { findSlotRow } from "./slots";
+import { findSlotRow, slotSnapshot } from "./slots";
 
 export type { Booking };
 
@@ -96,15 +96,7 @@ export async function bookSlot(
     );
   }
   const result = await deps.slots.get(slotId).book({
-    slot: {
-      slotId,
-      version: slot.version,
-      capacity: slot.maxParticipants,
-      priceAmount: slot.priceAmount,
-      currency: slot.currency,
-      startsAt: slot.startsAt,
-      endsAt: slot.endsAt,
-    },
+    slot: slotSnapshot(slot),
     studentId: student.id,
     idempotencyKey,
   });

@@ -5,7 +5,7 @@ import { newId } from "../domain/ids";
 import type { Booking } from "../shared/api-types";
 import { parsePolicy, rescheduleAllowed } from "../shared/cancellation-policy";
 import { toBooking } from "./bookings";
-import { findSlotRow } from "./slots";
+import { findSlotRow, slotSnapshot } from "./slots";
 
 /**
  * Moves a student's confirmed seat to another slot of the same provider and session type, all or
@@ -75,15 +75,7 @@ export async function rescheduleBooking(
   const sourceObject = deps.slots.get(source.id);
   const kept = unwrap(
     await targetObject.moveIn({
-      slot: {
-        slotId: target.id,
-        version: target.version,
-        capacity: target.maxParticipants,
-        priceAmount: target.priceAmount,
-        currency: target.currency,
-        startsAt: target.startsAt,
-        endsAt: target.endsAt,
-      },
+      slot: slotSnapshot(target),
       newBookingId: newId("bkg"),
       terms: {
         fromBookingId: booking.id,

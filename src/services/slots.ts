@@ -1,3 +1,4 @@
+import type { SlotSnapshot } from "../../durable-objects/slot-booking";
 import type { SlotRow } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
@@ -132,6 +133,19 @@ export const SLOT_LIST_LIMIT = 1000;
 export async function listSlots(deps: Deps, filter: SlotFilter): Promise<Slot[]> {
   const rows = await deps.records.slots.list(filter, SLOT_LIST_LIMIT);
   return rows.map(toSlot);
+}
+
+/** What the slot's object is told about its slot with each booking, waitlist or move request. */
+export function slotSnapshot(slot: SlotRow): SlotSnapshot {
+  return {
+    slotId: slot.id,
+    version: slot.version,
+    capacity: slot.maxParticipants,
+    priceAmount: slot.priceAmount,
+    currency: slot.currency,
+    startsAt: slot.startsAt,
+    endsAt: slot.endsAt,
+  };
 }
 
 export async function findSlotRow(deps: Deps, id: string): Promise<SlotRow> {

@@ -3,7 +3,7 @@ import type { Deps } from "../deps";
 import { AppError, unwrap } from "../domain/errors";
 import type { AuthUser } from "../domain/identity";
 import type { WaitlistEntry } from "../shared/api-types";
-import { findSlotRow } from "./slots";
+import { findSlotRow, slotSnapshot } from "./slots";
 
 /**
  * A full slot's waiting line. The slot's object decides (joins, offers, their expiry) and writes
@@ -17,18 +17,7 @@ export async function joinWaitlist(deps: Deps, student: AuthUser, slotId: string
       "This slot can no longer be booked (cancelled, started or past).",
     );
   }
-  const result = await deps.slots.get(slotId).joinWaitlist(
-    {
-      slotId,
-      version: slot.version,
-      capacity: slot.maxParticipants,
-      priceAmount: slot.priceAmount,
-      currency: slot.currency,
-      startsAt: slot.startsAt,
-      endsAt: slot.endsAt,
-    },
-    student.id,
-  );
+  const result = await deps.slots.get(slotId).joinWaitlist(slotSnapshot(slot), student.id);
   return unwrap(result);
 }
 
