@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 
 const DIST = "web/dist";
-const BUDGET_KB = 60;
+const BUDGET_KB = 25;
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

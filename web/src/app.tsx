@@ -8,9 +8,10 @@ import { AuthProvider, useAuth } from "./lib/auth";
 import { Home } from "./pages/home";
 import { NotFound } from "./pages/not-found";
 import { SignIn } from "./pages/sign-in";
-import { SignUp } from "./pages/sign-up";
 
-// Everything behind sign-in loads on demand, so the first page stays small.
+// Everything behind sign-in loads on demand, so the first page stays small; so does sign-up,
+// whose time-zone picker carries the zone list.
+const SignUp = lazy(() => import("./pages/sign-up").then((m) => m.SignUp));
 const Account = lazy(() => import("./pages/account").then((m) => m.Account));
 const TeachCalendar = lazy(() => import("./pages/teach-calendar").then((m) => m.TeachCalendar));
 const NewSlot = lazy(() => import("./pages/new-slot").then((m) => m.NewSlot));

@@ -102,6 +102,7 @@ export function ChatPanel({
           value={text}
           placeholder={disabledReason ?? "Write a message… (Enter sends, Shift+Enter adds a line)"}
           disabled={Boolean(disabledReason)}
+          aria-describedby={disabledReason ? `${id}-closed` : undefined}
           onInput={(e) => setText(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
@@ -114,6 +115,11 @@ export function ChatPanel({
           Send
         </button>
       </form>
+      {disabledReason && (
+        <p class="hint" id={`${id}-closed`} data-testid="chat-closed">
+          {disabledReason}
+        </p>
+      )}
       {sendError && <ErrorNotice>{sendError}</ErrorNotice>}
       {error && <ErrorNotice>{error}</ErrorNotice>}
     </section>

@@ -3,8 +3,11 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ErrorNotice } from "./ui";
 
 /**
- * A modal confirmation on the native <dialog>: focus moves in and is trapped, Escape cancels,
- * focus returns to the opener. `onConfirm` may throw; its error is shown in the dialog.
+ * A modal confirmation on the native <dialog>. Focus starts on the safe button (Keep / Not yet),
+ * so a reflexive Enter never cancels, deletes or refunds anything; the action needs a deliberate
+ * move to its button. Focus is trapped while open, Escape closes (unless the action is under
+ * way), and focus goes back to the control that opened it. `onConfirm` may throw; its error is
+ * shown in the dialog.
  */
 export function ConfirmDialog({
   open,
@@ -29,6 +32,8 @@ export function ConfirmDialog({
   onClose: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const safe = useRef<HTMLButtonElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
 
@@ -37,9 +42,19 @@ export function ConfirmDialog({
     if (!dialog) return;
     if (open && !dialog.open) {
       setError(undefined);
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
       dialog.showModal();
+      safe.current?.focus();
     } else if (!open && dialog.open) dialog.close();
   }, [open]);
+
+  /** Back to the opener; if a re-render replaced it, to the page's heading rather than <body>. */
+  const restoreFocus = () => {
+    const target = opener.current;
+    opener.current = null;
+    if (target?.isConnected) target.focus();
+    else document.querySelector<HTMLElement>("main h1")?.focus();
+  };
 
   const confirm = async () => {
     setBusy(true);
@@ -56,7 +71,19 @@ export function ConfirmDialog({
 
   const titleId = `dialog-title-${title.replace(/\W+/g, "-").toLowerCase()}`;
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby={titleId} onClose={onClose}>
+    <dialog
+      ref={ref}
+      class="dialog"
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        // Escape while the action runs would hide its outcome; let it finish first.
+        if (busy) event.preventDefault();
+      }}
+      onClose={() => {
+        restoreFocus();
+        onClose();
+      }}
+    >
       <h2 id={titleId}>{title}</h2>
       <div class="dialog-body">{children}</div>
       <ErrorNotice error={error} />
@@ -69,7 +96,7 @@ export function ConfirmDialog({
         >
           {busy ? "Working…" : confirmLabel}
         </button>
-        <button type="button" class="secondary" disabled={busy} onClick={onClose}>
+        <button ref={safe} type="button" class="secondary" disabled={busy} onClick={onClose}>
           {cancelLabel}
         </button>
       </div>

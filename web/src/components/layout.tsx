@@ -1,8 +1,10 @@
 import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import type { Role } from "../api/types";
 import { useAuth } from "../lib/auth";
+import { LiveRegion } from "./live-region";
+import { UnreadBadge } from "./unread-badge";
 
 const LINKS: Record<Role, { href: string; label: string }[]> = {
   provider: [
@@ -29,10 +31,29 @@ function isCurrent(path: string, href: string): boolean {
   return path === href || path.startsWith(`${href}/`);
 }
 
+/**
+ * Keeps `--header-height` on <html> equal to the sticky header's height, so `scroll-padding-top`
+ * scrolls a focused element clear of it (the header wraps to two lines on some widths).
+ */
+function useHeaderHeight() {
+  const header = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const element = header.current;
+    if (!element || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      document.documentElement.style.setProperty("--header-height", `${element.offsetHeight}px`);
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  return header;
+}
+
 export function Layout({ children }: { children: ComponentChildren }) {
   const { user, signOut } = useAuth();
   const { path, route } = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
+  const header = useHeaderHeight();
 
   useEffect(() => setMenuOpen(false), [path]);
 
@@ -42,7 +63,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
       <a class="skip-link" href="#main">
         Skip to content
       </a>
-      <header class="site-header">
+      <header class="site-header" ref={header}>
         <div class="header-inner">
           <a class="brand" href="/">
             Lectern
@@ -58,13 +79,17 @@ export function Layout({ children }: { children: ComponentChildren }) {
               Menu
             </button>
           )}
-          {user ? (
+          {user === undefined ? (
+            // Who is signed in isn't known yet: neither guest links nor a menu, so nothing flashes.
+            <div class="main-nav nav-pending" aria-hidden="true" data-testid="nav-pending" />
+          ) : user ? (
             <nav id="main-nav" aria-label="Main" class={menuOpen ? "main-nav open" : "main-nav"}>
               <ul>
                 {links.map((link) => (
                   <li key={link.href}>
                     <a href={link.href} aria-current={isCurrent(path, link.href) ? "page" : undefined}>
                       {link.label}
+                      {link.href === "/messages" && <UnreadBadge />}
                     </a>
                   </li>
                 ))}
@@ -107,6 +132,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
       <main id="main" tabIndex={-1}>
         {children}
       </main>
+      <LiveRegion />
     </>
   );
 }

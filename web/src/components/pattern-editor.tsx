@@ -25,6 +25,8 @@ let nextKey = 1;
 /**
  * The weekly-pattern form. Every change asks the server for a preview (nothing is written):
  * the slots the pattern will make and the starts it will skip, with the reason, before saving.
+ * After a save the form keeps what was saved and its button stays off until something changes,
+ * so a second click can't make the same pattern again.
  */
 export function PatternEditor({
   defaultZone,
@@ -45,6 +47,8 @@ export function PatternEditor({
   const [previewing, setPreviewing] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
+  /** The request body of the pattern just saved, and how many slots it made. */
+  const [saved, setSaved] = useState<{ key: string; created: number } | undefined>(undefined);
   const generation = useRef(0);
 
   const duplicates = new Set<string>();
@@ -76,9 +80,10 @@ export function PatternEditor({
     ...(endsOn ? { endsOn } : {}),
   };
   const bodyKey = JSON.stringify(body);
+  const unchanged = saved?.key === bodyKey;
 
   useEffect(() => {
-    if (!valid) {
+    if (!valid || unchanged) {
       setPreview(undefined);
       return;
     }
@@ -102,18 +107,20 @@ export function PatternEditor({
         });
     }, PREVIEW_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [bodyKey, valid]);
+  }, [bodyKey, valid, unchanged]);
 
   const update = (key: number, change: Partial<Row>) =>
     setRows((current) => current.map((row) => (row.key === key ? { ...row, ...change } : row)));
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (!valid) return;
+    if (!valid || unchanged) return;
     setBusy(true);
     setError(undefined);
     try {
-      onCreated(await api.createPattern(body));
+      const result = await api.createPattern(body);
+      setSaved({ key: bodyKey, created: result.createdSlots.length });
+      onCreated(result);
     } catch (caught) {
       setError(caught);
     } finally {
@@ -284,21 +291,33 @@ export function PatternEditor({
         </Field>
       </div>
 
-      <PreviewPanel
-        preview={valid ? preview : undefined}
-        error={previewError}
-        loading={previewing && valid}
-        zone={zone}
-        invalid={!valid}
-      />
+      {unchanged ? (
+        <section class="preview" aria-labelledby="preview-heading">
+          <h3 id="preview-heading">Saved</h3>
+          <p class="preview-summary">
+            This pattern is saved and made {plural(saved?.created ?? 0, "slot")}. Change a day, time or
+            setting above to make another pattern.
+          </p>
+        </section>
+      ) : (
+        <PreviewPanel
+          preview={valid ? preview : undefined}
+          error={previewError}
+          loading={previewing && valid}
+          zone={zone}
+          invalid={!valid}
+        />
+      )}
       <ErrorNotice error={error} />
       <div class="button-row">
-        <button type="submit" class="primary" disabled={busy || !valid}>
+        <button type="submit" class="primary" disabled={busy || !valid || unchanged || previewing}>
           {busy
             ? "Saving…"
-            : preview
-              ? `Save pattern and create ${plural(preview.slots.length, "slot")}`
-              : "Save pattern"}
+            : unchanged
+              ? "Saved"
+              : preview
+                ? `Save pattern and create ${plural(preview.slots.length, "slot")}`
+                : "Save pattern"}
         </button>
       </div>
     </form>

@@ -1,8 +1,10 @@
 import type { IAgoraRTCRemoteUser } from "agora-rtc-sdk-ng";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api/endpoints";
+import { ApiError } from "../api/http";
+import type { SessionStatus } from "../api/types";
 import { explain } from "../lib/errors";
-import { joinCall, UNREACHABLE_MESSAGE, type VideoCall, VideoTimeoutError } from "../lib/video";
+import { joinVideoCall, VIDEO_UNAVAILABLE_MESSAGE, type VideoCall } from "../lib/video-call";
 import { ErrorNotice, Notice } from "./ui";
 
 type Phase =
@@ -11,23 +13,35 @@ type Phase =
   | { kind: "connected" }
   | { kind: "failed"; message: string };
 
-/** The session's video: joins on request, shows everyone's camera, says plainly when it can't connect. */
+/** What the video area says while there is no call, by where the session stands. */
+const CLOSED_TEXT: Record<Exclude<SessionStatus, "IN_PROGRESS">, string> = {
+  SCHEDULED: "Video opens when the instructor starts the session.",
+  COMPLETED: "The session has ended, so the video is closed.",
+  CANCELLED: "The session was cancelled, so there is no video.",
+};
+
+/**
+ * The session's video: the SDK loads and joins only when the person asks for it, one attempt at
+ * a time (a failure stays a failure until they try again), and the page says plainly when it
+ * can't connect without naming the video provider.
+ */
 export function VideoPanel({
   sessionId,
-  live,
+  status,
   nameOfUid,
 }: {
   sessionId: string;
-  /** The session is in progress (joining is only possible then). */
-  live: boolean;
+  /** Joining is possible only while the session is IN_PROGRESS; ending it closes the call. */
+  status: SessionStatus;
   nameOfUid: (uid: number) => string;
 }) {
+  const live = status === "IN_PROGRESS";
   const [phase, setPhase] = useState<Phase>({ kind: "idle" });
   const [remote, setRemote] = useState<IAgoraRTCRemoteUser[]>([]);
   const [micOn, setMicOn] = useState(true);
   const [camOn, setCamOn] = useState(true);
   const call = useRef<VideoCall | undefined>(undefined);
-  /** The server logged our join (attendance), whether or not Agora then connected. */
+  /** The server logged our join (attendance), whether or not the call then connected. */
   const checkedIn = useRef(false);
   const localView = useRef<HTMLDivElement>(null);
 
@@ -45,10 +59,9 @@ export function VideoPanel({
   // Leave the call (and close the attendance entry) when the page goes away or the session stops.
   useEffect(() => () => void leave(), []);
   useEffect(() => {
-    if (!live && (call.current || checkedIn.current)) {
-      void leave();
-      setPhase({ kind: "idle" });
-    }
+    if (live) return;
+    if (call.current || checkedIn.current) void leave();
+    setPhase({ kind: "idle" });
   }, [live]);
 
   const join = async () => {
@@ -56,14 +69,16 @@ export function VideoPanel({
     try {
       const credentials = await api.joinSession(sessionId);
       checkedIn.current = true;
-      const joined = await joinCall(credentials, setRemote);
+      const joined = await joinVideoCall(credentials, setRemote);
       call.current = joined;
       setPhase({ kind: "connected" });
       if (joined.local.video && localView.current) joined.local.video.play(localView.current);
     } catch (error) {
+      // The API's refusals (session ended, not admitted) are worth reading; anything else is the
+      // call itself failing, said the same way whatever the SDK reported.
       setPhase({
         kind: "failed",
-        message: error instanceof VideoTimeoutError ? UNREACHABLE_MESSAGE : explain(error),
+        message: error instanceof ApiError ? explain(error) : VIDEO_UNAVAILABLE_MESSAGE,
       });
     }
   };
@@ -74,7 +89,9 @@ export function VideoPanel({
       <h2 id="video-heading">Video</h2>
       <div aria-live="polite">
         {phase.kind === "idle" && !live && (
-          <p class="hint">Video opens when the instructor starts the session.</p>
+          <p class={status === "SCHEDULED" ? "hint" : "video-closed"} data-testid="video-state">
+            {CLOSED_TEXT[status as Exclude<SessionStatus, "IN_PROGRESS">]}
+          </p>
         )}
         {phase.kind === "connecting" && (
           <p class="loading" role="status">
@@ -137,16 +154,18 @@ export function VideoPanel({
           </div>
         </>
       ) : (
-        <div class="button-row">
-          <button
-            type="button"
-            class="primary"
-            disabled={!live || phase.kind === "connecting"}
-            onClick={() => void join()}
-          >
-            {phase.kind === "failed" ? "Try video again" : "Join video"}
-          </button>
-        </div>
+        (live || status === "SCHEDULED") && (
+          <div class="button-row">
+            <button
+              type="button"
+              class="primary"
+              disabled={!live || phase.kind === "connecting"}
+              onClick={() => void join()}
+            >
+              {phase.kind === "failed" ? "Try video again" : "Join video"}
+            </button>
+          </div>
+        )
       )}
     </section>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import type { Slot, WaitlistEntry } from "../api/types";
+import { announce } from "../lib/announce";
 import { errorCode } from "../lib/errors";
 import { formatCountdown, formatMoney, formatRange } from "../lib/format";
 import { startBooking } from "../lib/start-booking";
@@ -37,6 +38,16 @@ export function WaitlistOffer({
   }, [lapsed]);
 
   const when = slot ? formatRange(slot.startsAt, slot.endsAt, zone) : "your lesson";
+  // Said once when the offer appears, through the app's live region (this banner is new, so a
+  // live region of its own would not be read).
+  useEffect(() => {
+    const minutes = left === undefined ? undefined : Math.ceil(left / 60);
+    announce(
+      `A seat is free for you in ${when}${tutorName ? ` with ${tutorName}` : ""}.${
+        minutes ? ` It's kept for you for ${minutes} ${minutes === 1 ? "minute" : "minutes"}.` : ""
+      }`,
+    );
+  }, [entry.id]);
   const book = async () => {
     setBusy(true);
     setError(undefined);

@@ -99,3 +99,19 @@ export function paymentText(
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+/** What kind of email a mailbox entry is (`Notification.kind`), as a short tag; unknown kinds get none. */
+export const MAIL_KIND: Record<string, { label: string; tone: string }> = {
+  "booking-confirmed": { label: "Booked", tone: "ok" },
+  "booking-new": { label: "New booking", tone: "ok" },
+  "booking-refund": { label: "Refund", tone: "neutral" },
+  "refund-failed": { label: "Refund failed", tone: "warn" },
+  "session-cancelled": { label: "Lesson cancelled", tone: "warn" },
+  "reminder-24h": { label: "Reminder", tone: "neutral" },
+  "reminder-1h": { label: "Reminder", tone: "neutral" },
+  "student-cancelled": { label: "Student cancelled", tone: "warn" },
+  "booking-rescheduled": { label: "Rescheduled", tone: "neutral" },
+  "provider-no-show": { label: "Tutor no-show", tone: "warn" },
+  "waitlist-offered": { label: "Seat offered", tone: "live" },
+  "waitlist-lapsed": { label: "Offer lapsed", tone: "muted" },
+};

@@ -76,3 +76,47 @@ export function reduce(state: RoomState, message: ServerMessage): RoomState {
 function pushEvent(events: RoomEvent[], event: RoomEvent): RoomEvent[] {
   return [...events, event].slice(-MAX_EVENTS);
 }
+
+/**
+ * The session events a late arrival missed, rebuilt from the session as GET /api/sessions/:id
+ * answers it (started, then ended or cancelled), stamped with when they happened.
+ */
+export function eventsFromSession(session: {
+  id: string;
+  status: "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "CANCELLED";
+  startedAt?: string;
+  endedAt?: string;
+}): RoomEvent[] {
+  const out: RoomEvent[] = [];
+  if (session.startedAt) {
+    out.push({
+      type: "session:started",
+      sessionId: session.id,
+      startedAt: session.startedAt,
+      receivedAt: Date.parse(session.startedAt),
+    });
+  }
+  if (session.status === "COMPLETED") {
+    const endedAt = session.endedAt ?? session.startedAt;
+    if (endedAt)
+      out.push({ type: "session:ended", sessionId: session.id, endedAt, receivedAt: Date.parse(endedAt) });
+  }
+  if (session.status === "CANCELLED") {
+    const at = session.endedAt ? Date.parse(session.endedAt) : undefined;
+    if (at !== undefined) out.push({ type: "session:cancelled", sessionId: session.id, receivedAt: at });
+  }
+  return out;
+}
+
+const SESSION_STATE_EVENTS = new Set(["session:started", "session:ended", "session:cancelled"]);
+
+/**
+ * The room's event log: what the socket delivered, plus the session's own state changes that
+ * happened before this page connected (each kind once, the live copy winning), oldest first.
+ */
+export function mergeEvents(fromSession: RoomEvent[], live: RoomEvent[]): RoomEvent[] {
+  const heard = new Set(live.filter((event) => SESSION_STATE_EVENTS.has(event.type)).map((e) => e.type));
+  return [...fromSession.filter((event) => !heard.has(event.type)), ...live].sort(
+    (a, b) => a.receivedAt - b.receivedAt,
+  );
+}

@@ -4,11 +4,13 @@ import { api } from "../api/endpoints";
 import type { Booking, ProviderSummary, Slot, WaitlistEntry } from "../api/types";
 import { AddToCalendar } from "../components/add-to-calendar";
 import { CancelBookingDialog } from "../components/cancel-booking-dialog";
+import { LessonGroup } from "../components/lesson-bookings";
 import { PaymentForm } from "../components/payment-form";
 import { RescheduleDialog } from "../components/reschedule-dialog";
 import { Async, Badge, Empty, ErrorNotice, Loading, Notice, Page } from "../components/ui";
 import { WaitlistOffer } from "../components/waitlist-offer";
 import { useUser } from "../lib/auth";
+import { type BookingRow, groupByLesson, splitBookings } from "../lib/booking-order";
 import { loadConfig } from "../lib/config";
 import { loadProviders, loadSlots } from "../lib/directory";
 import { errorCode } from "../lib/errors";
@@ -20,10 +22,7 @@ import { formatHours } from "../lib/policy-text";
 import { useNow, usePolling, useResource } from "../lib/use-resource";
 import { loadActiveWaitlist } from "../lib/waitlist";
 
-interface Row {
-  booking: Booking;
-  slot: Slot | undefined;
-}
+type Row = BookingRow;
 
 /** Teachers see who booked: names come with each slot's booking list. */
 async function loadStudentNames(slotIds: string[]): Promise<Map<string, string>> {
@@ -129,12 +128,21 @@ export function Bookings() {
               </>
             );
           const now = Date.now();
-          const upcoming = rows.filter(
-            (row) =>
-              (row.booking.status === "CONFIRMED" || row.booking.status === "PENDING_PAYMENT") &&
-              (!row.slot || Date.parse(row.slot.endsAt) > now),
-          );
-          const rest = rows.filter((row) => !upcoming.includes(row));
+          if (!isStudent) {
+            const lessons = groupByLesson(rows, now);
+            return (
+              <>
+                <LessonGroup title="Upcoming" lessons={lessons.upcoming} zone={zone} students={students} />
+                <LessonGroup
+                  title="Past and cancelled"
+                  lessons={lessons.past}
+                  zone={zone}
+                  students={students}
+                />
+              </>
+            );
+          }
+          const { upcoming, past: rest } = splitBookings(rows, now);
           const byId = new Map(rows.map((row) => [row.booking.id, row]));
           const group = (title: string, list: Row[]) => (
             <BookingGroup
@@ -143,8 +151,6 @@ export function Bookings() {
               byId={byId}
               zone={zone}
               providers={providers}
-              students={students}
-              isStudent={isStudent}
               onCancel={setCancelling}
               onMove={(row) => {
                 setMoved(undefined);
@@ -279,8 +285,6 @@ function BookingGroup({
   byId,
   zone,
   providers,
-  students,
-  isStudent,
   onCancel,
   onMove,
   onChanged,
@@ -290,8 +294,6 @@ function BookingGroup({
   byId: Map<string, Row>;
   zone: string;
   providers: Map<string, ProviderSummary>;
-  students: Map<string, string>;
-  isStudent: boolean;
   onCancel: (row: Row) => void;
   onMove: (row: Row) => void;
   onChanged: () => void;
@@ -311,8 +313,6 @@ function BookingGroup({
               byId={byId}
               zone={zone}
               providers={providers}
-              students={students}
-              isStudent={isStudent}
               onCancel={onCancel}
               onMove={onMove}
               onChanged={onChanged}
@@ -324,13 +324,12 @@ function BookingGroup({
   );
 }
 
+/** One of the student's bookings, with what they can do about it (pay, move, cancel, join). */
 function BookingItem({
   row,
   byId,
   zone,
   providers,
-  students,
-  isStudent,
   onCancel,
   onMove,
   onChanged,
@@ -339,8 +338,6 @@ function BookingItem({
   byId: Map<string, Row>;
   zone: string;
   providers: Map<string, ProviderSummary>;
-  students: Map<string, string>;
-  isStudent: boolean;
   onCancel: (row: Row) => void;
   onMove: (row: Row) => void;
   onChanged: () => void;
@@ -362,41 +359,29 @@ function BookingItem({
     : false;
   const holdLeft = Math.ceil((Date.parse(booking.holdExpiresAt) - now) / 1000);
   const when = slot ? formatRange(slot.startsAt, slot.endsAt, zone) : "Lesson";
-  const canCancel =
-    isStudent && (booking.status === "PENDING_PAYMENT" || booking.status === "CONFIRMED") && !started;
-  const canPay = isStudent && booking.status === "PENDING_PAYMENT" && holdLeft > 0;
-  const confirmedAhead = isStudent && booking.status === "CONFIRMED" && slot !== undefined && !started;
+  const canCancel = (booking.status === "PENDING_PAYMENT" || booking.status === "CONFIRMED") && !started;
+  const canPay = booking.status === "PENDING_PAYMENT" && holdLeft > 0;
+  const confirmedAhead = booking.status === "CONFIRMED" && slot !== undefined && !started;
   const canMove =
     confirmedAhead && slot !== undefined && rescheduleAllowed(policy, Date.parse(slot.startsAt), now);
   const payPanelId = `pay-${booking.id}`;
   return (
-    <li class="card booking-item">
+    <li class="card booking-item" data-slot={booking.slotId}>
       <div class="booking-head">
         <h3>{when}</h3>
         <Badge tone={status.tone}>{status.label}</Badge>
       </div>
       <p>
         {slot ? `${SESSION_TYPE_LABEL[slot.sessionType]} lesson` : "Lesson"}
-        {isStudent && provider ? ` with ${provider.name}` : ""}
-        {!isStudent ? `, booked by ${students.get(booking.studentId) ?? "a student"}` : ""}
+        {provider ? ` with ${provider.name}` : ""}
       </p>
       {booking.rescheduledFrom && (
         <p class="hint">Moved here from {whenOf(movedFrom)}; the payment came along.</p>
       )}
-      {booking.cancelledBy === "PROVIDER_NO_SHOW" && (
-        <p>
-          {isStudent
-            ? "Your tutor did not show up — refunded in full."
-            : "You didn't join this lesson, so the student was refunded in full."}
-        </p>
-      )}
-      {booking.cancelledBy === "PROVIDER" && (
-        <p>{isStudent ? "Your tutor cancelled this lesson." : "You cancelled this lesson."}</p>
-      )}
+      {booking.cancelledBy === "PROVIDER_NO_SHOW" && <p>Your tutor did not show up — refunded in full.</p>}
+      {booking.cancelledBy === "PROVIDER" && <p>Your tutor cancelled this lesson.</p>}
       <p class="payment-status" aria-live="polite">
-        {moved
-          ? `Moved to ${whenOf(movedTo)}; the payment went with it.`
-          : paymentText(booking, isStudent ? "student" : "provider")}
+        {moved ? `Moved to ${whenOf(movedTo)}; the payment went with it.` : paymentText(booking, "student")}
         {booking.status === "PENDING_PAYMENT" &&
           holdLeft > 0 &&
           ` · seat held for ${formatCountdown(holdLeft)}`}
@@ -407,7 +392,7 @@ function BookingItem({
           {formatHours(policy.rescheduleMinNoticeHours)} before the lesson.
         </p>
       )}
-      {isStudent && booking.status === "CONFIRMED" && started && (
+      {booking.status === "CONFIRMED" && started && (
         <p class="hint">The lesson has begun, so this booking can no longer be cancelled.</p>
       )}
       {booking.lastPaymentError && booking.status === "PENDING_PAYMENT" && (
@@ -435,11 +420,6 @@ function BookingItem({
         {booking.status === "CONFIRMED" && booking.sessionId && (
           <a class="button primary" href={`/sessions/${booking.sessionId}`}>
             Open the lesson room<span class="sr-only"> for {when}</span>
-          </a>
-        )}
-        {!isStudent && slot && (
-          <a class="button secondary" href={`/teach/slots/${slot.id}`}>
-            Open the slot<span class="sr-only"> {when}</span>
           </a>
         )}
         {canMove && (

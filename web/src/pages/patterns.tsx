@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { api } from "../api/endpoints";
 import type { Pattern, Skipped, Slot } from "../api/types";
 import { ConfirmDialog } from "../components/confirm-dialog";
@@ -23,8 +23,8 @@ export function Patterns() {
   const [created, setCreated] = useState<
     { pattern: Pattern; createdSlots: Slot[]; skipped: Skipped[] } | undefined
   >(undefined);
-  const [editorKey, setEditorKey] = useState(0);
   const [deleting, setDeleting] = useState<Pattern | undefined>(undefined);
+  const result = useRef<HTMLDivElement>(null);
 
   return (
     <Page
@@ -36,32 +36,34 @@ export function Patterns() {
         </a>
       }
     >
-      {created && (
-        <Notice tone="success" live>
-          Pattern saved: {plural(created.createdSlots.length, "slot")} created
-          {created.skipped.length > 0 ? `, ${plural(created.skipped.length, "start")} skipped` : ""}.{" "}
-          <a href="/teach">See them in your calendar</a>.
-          {created.skipped.length > 0 && (
-            <ul>
-              {created.skipped.map((skip) => (
-                <li key={skip.startsAt}>
-                  {formatDateTime(skip.startsAt, created.pattern.timezone)}:{" "}
-                  {describeSkip(skip.reason, created.pattern.timezone)}
-                </li>
-              ))}
-            </ul>
-          )}
-        </Notice>
-      )}
+      <div ref={result} tabIndex={-1} class="focus-target">
+        {created && (
+          <Notice tone="success" live>
+            Pattern saved: {plural(created.createdSlots.length, "slot")} created
+            {created.skipped.length > 0 ? `, ${plural(created.skipped.length, "start")} skipped` : ""}.{" "}
+            <a href="/teach">See them in your calendar</a>.
+            {created.skipped.length > 0 && (
+              <ul>
+                {created.skipped.map((skip) => (
+                  <li key={skip.startsAt}>
+                    {formatDateTime(skip.startsAt, created.pattern.timezone)}:{" "}
+                    {describeSkip(skip.reason, created.pattern.timezone)}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Notice>
+        )}
+      </div>
       <section class="card" aria-labelledby="new-pattern">
         <h2 id="new-pattern">New weekly pattern</h2>
         <PatternEditor
-          key={editorKey}
           defaultZone={user.timezone}
-          onCreated={(result) => {
-            setCreated(result);
-            setEditorKey((key) => key + 1);
+          onCreated={(answer) => {
+            setCreated(answer);
             void patterns.reload();
+            // The save button turns off now; the outcome above is where the reader goes next.
+            requestAnimationFrame(() => result.current?.focus());
           }}
         />
       </section>

@@ -1,4 +1,4 @@
-import { useMemo, useRef } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import { agoraUid } from "../../../src/shared/agora-uid";
 import { MAX_CHAT_TEXT, SESSION_EARLY_START_MS } from "../../../src/shared/limits";
@@ -18,6 +18,7 @@ import { loadProviders, loadSlot } from "../lib/directory";
 import { formatMoney, formatRange, formatTime, zoneLabel } from "../lib/format";
 import { plural, SESSION_STATUS } from "../lib/labels";
 import { type RoomEvent, useRoom } from "../lib/room";
+import { eventsFromSession, mergeEvents } from "../lib/room-state";
 import { useResource } from "../lib/use-resource";
 
 async function loadRoom(id: string, isProvider: boolean) {
@@ -51,12 +52,21 @@ export function SessionRoom() {
   const admitted =
     isProvider ||
     (data.data?.session.participants.some((p) => p.userId === user.id && p.status === "CONFIRMED") ?? false);
+  const reloadSoon = () => {
+    clearTimeout(reloadTimer.current);
+    reloadTimer.current = setTimeout(() => void data.reload(), 250);
+  };
+  // Every session:* frame changes what the page shows (status, video, chat, attendance): read the
+  // session again rather than patch it from the frame.
   const room = useRoom(admitted ? data.data?.slot.id : undefined, (message) => {
-    if (message.type.startsWith("session:") || (isProvider && message.type === "slot")) {
-      clearTimeout(reloadTimer.current);
-      reloadTimer.current = setTimeout(() => void data.reload(), 250);
-    }
+    if (message.type.startsWith("session:") || (isProvider && message.type === "slot")) reloadSoon();
   });
+  // Each time the socket (re)connects, read the session again: whatever happened between the
+  // page's first read and the connection, or while it was down, came as no frame.
+  useEffect(() => {
+    if (room.status === "open") reloadSoon();
+  }, [room.status]);
+  useEffect(() => () => clearTimeout(reloadTimer.current), []);
 
   // Names for presence and video tiles: the teacher, the students the teacher can see, chat senders.
   const names = useMemo(() => {
@@ -85,11 +95,7 @@ export function SessionRoom() {
           ? `Lesson: ${formatRange(data.data.session.startsAt, data.data.session.endsAt, zone)}`
           : "Lesson room"
       }
-      intro={
-        data.data
-          ? `With ${data.data.provider?.name ?? "your tutor"}. Times in ${zoneLabel(zone)}.`
-          : undefined
-      }
+      intro={data.data ? `${withWhom(data.data, isProvider)} Times in ${zoneLabel(zone)}.` : undefined}
     >
       <Async resource={data} label="Opening the room…">
         {({ session, slot, bookings }) => {
@@ -154,7 +160,7 @@ export function SessionRoom() {
                 />
                 <VideoPanel
                   sessionId={session.id}
-                  live={session.status === "IN_PROGRESS"}
+                  status={session.status}
                   nameOfUid={(uid) => uidNames.get(uid) ?? "A participant"}
                 />
                 {isProvider && session.status !== "SCHEDULED" && (
@@ -163,6 +169,7 @@ export function SessionRoom() {
                     zone={zone}
                     nameOf={nameOf}
                     live={session.status === "IN_PROGRESS"}
+                    refreshKey={session.status}
                   />
                 )}
               </div>
@@ -196,11 +203,17 @@ export function SessionRoom() {
                   meId={user.id}
                   zone={zone}
                   maxLength={MAX_CHAT_TEXT}
-                  disabledReason={room.status === "open" ? undefined : "Chat reconnects in a moment…"}
+                  disabledReason={
+                    session.status === "COMPLETED" || session.status === "CANCELLED"
+                      ? `The session ${session.status === "COMPLETED" ? "has ended" : "was cancelled"}: the chat is read-only.`
+                      : room.status === "open"
+                        ? undefined
+                        : "Chat reconnects in a moment…"
+                  }
                   error={room.error}
                   onSend={(text) => room.send(text)}
                 />
-                <EventLog events={room.events} zone={zone} />
+                <EventLog events={mergeEvents(eventsFromSession(session), room.events)} zone={zone} />
               </div>
             </div>
           );
@@ -208,6 +221,21 @@ export function SessionRoom() {
       </Async>
     </Page>
   );
+}
+
+/** Who the lesson is with, from the reader's side: the tutor for a student, the students for the tutor. */
+function withWhom(
+  loaded: { provider: { name: string } | undefined; bookings: SlotBooking[] },
+  isProvider: boolean,
+): string {
+  if (!isProvider) return `With ${loaded.provider?.name ?? "your tutor"}.`;
+  const names = loaded.bookings
+    .filter((booking) => booking.status === "CONFIRMED")
+    .map((booking) => booking.student.name);
+  if (names.length === 0) return "Your lesson; no student has a confirmed seat.";
+  const list =
+    names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return `Your lesson with ${list}.`;
 }
 
 function sessionSentence(session: Session, zone: string, isProvider: boolean): string {

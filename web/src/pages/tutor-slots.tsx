@@ -1,12 +1,15 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { BOOKING_WINDOW_DAYS } from "../../../src/shared/limits";
 import { DAY_MS } from "../../../src/shared/time";
 import { api } from "../api/endpoints";
-import type { Slot } from "../api/types";
+import type { Booking, Slot, WaitlistEntry } from "../api/types";
+import { MessageTutorButton } from "../components/message-tutor-button";
 import { PolicySummary } from "../components/policy-summary";
+import { TutorHeader } from "../components/tutor-header";
 import { Async, Badge, Empty, ErrorNotice, Page } from "../components/ui";
 import { WaitlistOffer } from "../components/waitlist-offer";
+import { announce } from "../lib/announce";
 import { useUser } from "../lib/auth";
 import { loadProviders } from "../lib/directory";
 import { errorCode } from "../lib/errors";
@@ -25,6 +28,41 @@ import { dateKey } from "../lib/zoned-time";
 
 const REFRESH_MS = 10_000;
 
+/** The student's own booking of each slot that still holds a seat: paid, or held and waiting to be paid. */
+function ownSeats(bookings: Booking[], now: number): Map<string, Booking> {
+  const mine = new Map<string, Booking>();
+  for (const booking of bookings) {
+    const held = booking.status === "PENDING_PAYMENT" && Date.parse(booking.holdExpiresAt) > now;
+    if (booking.status === "CONFIRMED" || held) mine.set(booking.slotId, booking);
+  }
+  return mine;
+}
+
+/**
+ * Seats that moved since the last look, for screen readers (a seat offered from the waiting
+ * list announces itself: see WaitlistOffer).
+ */
+function changesToAnnounce(
+  before: { list: Slot[]; waitlist: Map<string, WaitlistEntry> },
+  after: { list: Slot[]; waitlist: Map<string, WaitlistEntry> },
+  describe: (slot: Slot) => string,
+): string[] {
+  const out: string[] = [];
+  const old = new Map(before.list.map((slot) => [slot.id, slot]));
+  for (const slot of after.list) {
+    if (after.waitlist.get(slot.id)?.status === "OFFERED") continue;
+    const was = old.get(slot.id);
+    if (was && was.seatsLeft !== slot.seatsLeft) {
+      out.push(
+        slot.seatsLeft === 0
+          ? `${describe(slot)} is now full.`
+          : `${describe(slot)}: ${slot.seatsLeft} of ${slot.maxParticipants} ${slot.maxParticipants === 1 ? "seat" : "seats"} left.`,
+      );
+    }
+  }
+  return out;
+}
+
 /** A tutor's bookable slots for the next BOOKING_WINDOW_DAYS (28) days, grouped by day in the student's zone. */
 export function TutorSlots() {
   const user = useUser();
@@ -38,19 +76,34 @@ export function TutorSlots() {
   );
   const slots = useResource(async () => {
     const now = Date.now();
-    const [{ slots: list }, waitlist] = await Promise.all([
+    const [{ slots: list }, waitlist, { bookings }] = await Promise.all([
       api.slots({
         providerId,
         from: new Date(now).toISOString(),
         to: new Date(now + (BOOKING_WINDOW_DAYS + 1) * DAY_MS).toISOString(),
       }),
       loadActiveWaitlist(),
+      api.myBookings(),
     ]);
+    const mine = ownSeats(bookings, now);
     return {
       list: list.filter((slot) => slot.status === "OPEN" || slot.status === "FULL"),
       waitlist: new Map(waitlist.map((entry) => [entry.slotId, entry])),
+      mine,
     };
   }, [providerId]);
+  const seen = useRef<typeof slots.data>(undefined);
+  useEffect(() => {
+    const next = slots.data;
+    if (!next) return;
+    const before = seen.current;
+    seen.current = next;
+    if (!before) return;
+    const describe = (slot: Slot) =>
+      `${formatDateKey(dateKey(Date.parse(slot.startsAt), zone), "day")} ${formatTime(slot.startsAt, zone)}`;
+    const said = changesToAnnounce(before, next, describe);
+    if (said.length > 0) announce(said.slice(0, 3).join(" "));
+  }, [slots.data]);
   const waiting = slots.data
     ? [...slots.data.waitlist.values()].some((entry) => entry.status === "WAITING")
     : false;
@@ -106,11 +159,17 @@ export function TutorSlots() {
         </a>
       }
     >
-      {provider.data?.bio && <p>{provider.data.bio}</p>}
+      {/* The header shows the tutor's photo, headline, subjects and bio. */}
+      {provider.data && (
+        <div class="tutor-top">
+          <TutorHeader tutor={provider.data} />
+          <MessageTutorButton providerId={providerId} providerName={provider.data.name} />
+        </div>
+      )}
       {provider.data === null && <ErrorNotice>This tutor doesn't exist (any more).</ErrorNotice>}
       {provider.data?.cancellationPolicy && <PolicySummary policy={provider.data.cancellationPolicy} />}
       <Async resource={slots} label="Loading open times…">
-        {({ list, waitlist }) => {
+        {({ list, waitlist, mine }) => {
           if (list.length === 0)
             return <Empty>No open times in the next {BOOKING_WINDOW_DAYS} days. Check back later.</Empty>;
           const days = new Map<string, Slot[]>();
@@ -133,8 +192,9 @@ export function TutorSlots() {
                       const entry = waitlist.get(slot.id);
                       const offered = entry?.status === "OFFERED";
                       const inLine = entry?.status === "WAITING";
+                      const own = mine.get(slot.id);
                       return (
-                        <li key={slot.id} class="bookable">
+                        <li key={slot.id} class="bookable" data-slot={slot.id}>
                           <div class="bookable-main">
                             <span class="slot-time">{when}</span>
                             <span class="slot-meta">
@@ -147,7 +207,9 @@ export function TutorSlots() {
                           <span class="price">
                             {unpriced ? "" : formatMoney(slot.price.amount, slot.price.currency)}
                           </span>
-                          {offered ? (
+                          {own ? (
+                            <OwnSeat booking={own} label={label} />
+                          ) : offered ? (
                             <Badge tone="live">Offered to you</Badge>
                           ) : full ? (
                             <div class="bookable-actions">
@@ -227,5 +289,36 @@ export function TutorSlots() {
         }}
       </Async>
     </Page>
+  );
+}
+
+/**
+ * A time the student already has: their lesson (with the way into it), or a seat they hold and
+ * still have to pay for (checkout fetches the payment from the API, so any tab or device works).
+ */
+function OwnSeat({ booking, label }: { booking: Booking; label: string }) {
+  if (booking.status === "PENDING_PAYMENT") {
+    return (
+      <div class="bookable-actions">
+        <Badge tone="warn">Held for you</Badge>
+        <a class="button primary" href={`/bookings/${booking.id}/pay`}>
+          You hold this — pay now<span class="sr-only"> for {label}</span>
+        </a>
+      </div>
+    );
+  }
+  return (
+    <div class="bookable-actions">
+      <Badge tone="ok">Your lesson</Badge>
+      {booking.sessionId ? (
+        <a class="button secondary" href={`/sessions/${booking.sessionId}`}>
+          Open the room<span class="sr-only"> for {label}</span>
+        </a>
+      ) : (
+        <a class="button secondary" href="/bookings">
+          My bookings<span class="sr-only"> ({label})</span>
+        </a>
+      )}
+    </div>
   );
 }
