@@ -23,6 +23,8 @@ export interface RoomHost {
   chat: ChatStorage;
   /** The `slot` message with the current seats and status. */
   seatsMessage(): ServerMessage;
+  /** Why chat is closed (the lesson ended or was cancelled), or null while it is open. */
+  chatClosed(): string | null;
 }
 
 export class SlotRoom {
@@ -80,6 +82,11 @@ export class SlotRoom {
     const message = parsed.data;
     if (message.type === "ping") {
       this.send(ws, { type: "pong" });
+      return;
+    }
+    const closed = this.host.chatClosed();
+    if (closed) {
+      this.error(ws, "SESSION_ENDED", closed);
       return;
     }
     const now = Date.now();

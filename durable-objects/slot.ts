@@ -77,7 +77,17 @@ export class SlotObject extends DurableObject<Env> {
     super(ctx, env);
     this.store = new SlotStorage(ctx.storage.sql);
     const chat = new ChatStorage(ctx.storage.sql);
-    this.room = new SlotRoom({ ctx, chat, seatsMessage: () => this.seatsMessage() });
+    this.room = new SlotRoom({
+      ctx,
+      chat,
+      seatsMessage: () => this.seatsMessage(),
+      chatClosed: () => {
+        const session = this.store.getMeta("session");
+        if (session === "COMPLETED") return "The lesson has ended; the chat is read-only now.";
+        if (session === "CANCELLED") return "The lesson was cancelled; the chat is read-only now.";
+        return null;
+      },
+    });
     this.deps = buildSlotObjectDeps(env);
     this.line = new SlotLine(this.store, {
       holds: () => this.store.holds(),

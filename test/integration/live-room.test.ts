@@ -39,6 +39,30 @@ describe("slot live room", () => {
     teacher.close();
   });
 
+  it("keeps the chat read-only once the session ended: an error frame, nothing stored or relayed", async () => {
+    const w = await world({ stripe: standin, students: 1, slot: { startsInHours: 0.5 } });
+    const teacher = (await openRoom(w.slot.id, w.provider.token)).socket!;
+    await teacher.next((m) => m.type === "presence");
+    expect(
+      (await call("POST", `/api/sessions/${w.sessionId}/start`, { token: w.provider.token })).status,
+    ).toBe(200);
+    await call("POST", `/api/sessions/${w.sessionId}/join`, { token: w.provider.token });
+    expect((await call("POST", `/api/sessions/${w.sessionId}/end`, { token: w.provider.token })).status).toBe(
+      200,
+    );
+    await teacher.next((m) => m.type === "session:ended");
+    teacher.send({ type: "chat", text: "anyone still here?" });
+    const refused = await teacher.next((m) => m.type === "error");
+    expect(refused.code).toBe("SESSION_ENDED");
+    const later = (await openRoom(w.slot.id, w.students[0]!.token)).socket;
+    if (later) {
+      await later.next((m) => m.type === "presence");
+      expect(later.messages.some((m) => m.type === "chat" && m.text === "anyone still here?")).toBe(false);
+      later.close();
+    }
+    teacher.close();
+  });
+
   it("answers bad frames with an error frame and keeps the socket open", async () => {
     const { provider, slot } = await world({ stripe: standin, students: 1, slot: { startsInHours: 0.5 } });
     const socket = (await openRoom(slot.id, provider.token)).socket!;
