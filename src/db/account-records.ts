@@ -2,25 +2,19 @@ import { and, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { authSessions, type ProviderProfileRow, providerProfiles, type UserRow, users } from "./schema";
 import { runBatch } from "./statements";
+import { createTutorRecords, type TutorRecords } from "./tutor-records";
+
+export { PROVIDER_LIST_LIMIT, type ProviderListing } from "./tutor-records";
 
 /** A login session as stored: only the SHA-256 of the bearer token, never the token itself. */
 export type AuthSessionRow = typeof authSessions.$inferSelect;
 
-/** A provider as students browse them; `profile` is null until the provider saves one. */
-export interface ProviderListing {
-  user: UserRow;
-  profile: ProviderProfileRow | null;
-}
-
-/** Most providers `listProviders` returns. */
-export const PROVIDER_LIST_LIMIT = 500;
-
 /**
  * Users, login sessions and provider profiles. Emails are unique (the database's unique index is
  * the judge, so concurrent sign-ups cannot both win); a login session never outlives its user.
- * Times are epoch ms.
+ * Times are epoch ms. Discovery and the photo key are in tutor-records.ts.
  */
-export interface AccountRecords {
+export interface AccountRecords extends TutorRecords {
   /**
    * Inserts the user and their first login session in one batch. False when the email is taken:
    * then neither row is written, since the session row is written only if the user row is.
@@ -39,14 +33,15 @@ export interface AccountRecords {
    * Inserts or replaces the profile and, in the same batch, re-prices the provider's OPEN slots
    * that start after `profile.updatedAt` and have no seat taken (booked slots keep the price their
    * students agreed to): price = round(hourlyRate × minutes / 60), as `priceForDuration`.
+   * An existing row keeps its photo key: only `replacePhotoKey` changes that.
    */
   saveProfileRepricingOpenSlots(profile: ProviderProfileRow): Promise<void>;
-  /** Every provider (up to PROVIDER_LIST_LIMIT) with their profile, by name. */
-  listProviders(): Promise<ProviderListing[]>;
 }
 
 export function createAccountRecords(db: Db, d1: D1Database): AccountRecords {
   return {
+    ...createTutorRecords(db, d1),
+
     async insertUserWithSession(user, session) {
       const [inserted] = await runBatch(d1, [
         db.insert(users).values(user).onConflictDoNothing({ target: users.email }),
@@ -90,14 +85,25 @@ export function createAccountRecords(db: Db, d1: D1Database): AccountRecords {
     },
 
     async saveProfileRepricingOpenSlots(profile) {
-      const { userId, hourlyRate, currency, bio, cancellationPolicy, updatedAt: now } = profile;
+      const { userId, hourlyRate, currency, bio, cancellationPolicy, headline, subjects, languages } =
+        profile;
+      const now = profile.updatedAt;
       await runBatch(d1, [
         db
           .insert(providerProfiles)
           .values(profile)
           .onConflictDoUpdate({
             target: providerProfiles.userId,
-            set: { hourlyRate, currency, bio, cancellationPolicy, updatedAt: now },
+            set: {
+              hourlyRate,
+              currency,
+              bio,
+              cancellationPolicy,
+              headline,
+              subjects,
+              languages,
+              updatedAt: now,
+            },
           }),
         sql`
           -- D1 binds JS numbers as REAL: the cast keeps this an integer division, as priceForDuration.
@@ -106,16 +112,6 @@ export function createAccountRecords(db: Db, d1: D1Database): AccountRecords {
                  currency = ${currency}, version = version + 1, updated_at = ${now}
            WHERE provider_id = ${userId} AND seats_taken = 0 AND status = 'OPEN' AND starts_at > ${now}`,
       ]);
-    },
-
-    listProviders() {
-      return db
-        .select({ user: users, profile: providerProfiles })
-        .from(users)
-        .leftJoin(providerProfiles, eq(providerProfiles.userId, users.id))
-        .where(eq(users.role, "provider"))
-        .orderBy(users.name)
-        .limit(PROVIDER_LIST_LIMIT);
     },
   };
 }

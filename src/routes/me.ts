@@ -9,6 +9,8 @@ import { validate } from "../http/validate";
 import { getProviderProfile, saveProviderProfile, toProviderProfile, updateMe } from "../services/accounts";
 import { listMyBookings } from "../services/bookings";
 import { listMySessions } from "../services/sessions";
+import { headline, languageList, subjectList } from "../services/tutor-fields";
+import { photoStoreOf, readPhotoBody, removePhoto, replacePhoto } from "../services/tutor-photos";
 import { listMyWaitlist } from "../services/waitlist";
 import { MAX_BIO_CHARS } from "../shared/limits";
 
@@ -26,6 +28,10 @@ const profileBody = z.object({
     .refine((value) => CHARGE_CURRENCIES.has(value), "is not a currency Lectern can charge in"),
   bio: z.string().max(MAX_BIO_CHARS).optional(),
   cancellationPolicy: cancellationPolicy.optional(),
+  // Left out: the stored value stays (as for the policy).
+  headline: headline.optional(),
+  subjects: subjectList.optional(),
+  languages: languageList.optional(),
 });
 
 const meBody = z
@@ -61,4 +67,15 @@ export const meRoutes = new Hono<AppEnv>()
   .put("/provider-profile", requireUser("provider"), validate("json", profileBody), async (c) => {
     const profile = await saveProviderProfile(c.get("deps"), currentUser(c).id, c.req.valid("json"));
     return c.json(profile, 200);
+  })
+  // The raw image is the body (JPEG, PNG or WebP, at most 2 MB); answers the profile with its new photoUrl.
+  .put("/provider-profile/photo", requireUser("provider"), async (c) => {
+    const deps = c.get("deps");
+    const bytes = await readPhotoBody(c.req.raw);
+    const upload = { contentType: c.req.header("content-type"), bytes };
+    return c.json(await replacePhoto(deps, photoStoreOf(deps), currentUser(c).id, upload), 200);
+  })
+  .delete("/provider-profile/photo", requireUser("provider"), async (c) => {
+    const deps = c.get("deps");
+    return c.json(await removePhoto(deps, photoStoreOf(deps), currentUser(c).id), 200);
   });

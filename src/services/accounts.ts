@@ -1,3 +1,4 @@
+import type { ProviderListing } from "../db/account-records";
 import type { ProviderProfileRow, UserRow } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError } from "../domain/errors";
@@ -107,20 +108,22 @@ export function toProviderProfile(row: ProviderProfileRow): ProviderProfile {
   };
 }
 
+/** A stored JSON string list (subjects, languages); anything else reads as empty. */
+export function storedList(json: string | null | undefined): string[] {
+  try {
+    const value: unknown = json ? JSON.parse(json) : [];
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The discovery fields of a stored profile (no profile: all empty). */
 export function tutorDetails(row: ProviderProfileRow | null | undefined): TutorDetails {
-  const list = (json: string | null | undefined): string[] => {
-    try {
-      const value: unknown = json ? JSON.parse(json) : [];
-      return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-    } catch {
-      return [];
-    }
-  };
   return {
     headline: row?.headline ?? null,
-    subjects: list(row?.subjects),
-    languages: list(row?.languages),
+    subjects: storedList(row?.subjects),
+    languages: storedList(row?.languages),
     photoUrl: row?.photoKey
       ? `/api/providers/${row.userId}/photo?v=${encodeURIComponent(row.photoKey)}`
       : null,
@@ -134,19 +137,31 @@ export async function getProviderProfile(
   return deps.records.accounts.findProviderProfile(userId);
 }
 
+export interface ProviderProfileInput {
+  hourlyRate: number;
+  currency: string;
+  bio?: string | undefined;
+  cancellationPolicy?: CancellationPolicy | undefined;
+  /** Already trimmed and checked by the route; "" or null clears it. */
+  headline?: string | null | undefined;
+  /** Already cleaned and deduplicated by the route; [] clears them. */
+  subjects?: string[] | undefined;
+  /** Canonical BCP 47 tags, deduplicated; [] clears them. */
+  languages?: string[] | undefined;
+}
+
+/** A list as the JSON column stores it: null for none. */
+const listColumn = (list: string[]) => (list.length > 0 ? JSON.stringify(list) : null);
+
 /**
  * Saves the profile and re-prices the provider's future slots that nobody has booked, in one
- * batch: booked slots keep the price their students agreed to.
+ * batch: booked slots keep the price their students agreed to. Policy, headline, subjects and
+ * languages left out keep their stored value; the photo has its own routes.
  */
 export async function saveProviderProfile(
   deps: Deps,
   userId: string,
-  input: {
-    hourlyRate: number;
-    currency: string;
-    bio?: string | undefined;
-    cancellationPolicy?: CancellationPolicy | undefined;
-  },
+  input: ProviderProfileInput,
 ): Promise<ProviderProfile> {
   const now = deps.now();
   const existing = await deps.records.accounts.findProviderProfile(userId);
@@ -160,9 +175,9 @@ export async function saveProviderProfile(
     currency: input.currency,
     bio: input.bio ?? null,
     cancellationPolicy: policy,
-    headline: existing?.headline ?? null,
-    subjects: existing?.subjects ?? null,
-    languages: existing?.languages ?? null,
+    headline: input.headline !== undefined ? input.headline || null : (existing?.headline ?? null),
+    subjects: input.subjects !== undefined ? listColumn(input.subjects) : (existing?.subjects ?? null),
+    languages: input.languages !== undefined ? listColumn(input.languages) : (existing?.languages ?? null),
     photoKey: existing?.photoKey ?? null,
     updatedAt: now,
   };
@@ -172,10 +187,9 @@ export async function saveProviderProfile(
 
 export type { ProviderSummary };
 
-/** Providers students can browse; contact details stay private. */
-export async function listProviders(deps: Deps): Promise<ProviderSummary[]> {
-  const rows = await deps.records.accounts.listProviders();
-  return rows.map(({ user, profile }) => ({
+/** A provider as students browse them; contact details stay private. */
+export function toProviderSummary({ user, profile }: ProviderListing): ProviderSummary {
+  return {
     id: user.id,
     name: user.name,
     timezone: user.timezone,
@@ -184,7 +198,7 @@ export async function listProviders(deps: Deps): Promise<ProviderSummary[]> {
     bio: profile?.bio ?? null,
     cancellationPolicy: parsePolicy(profile?.cancellationPolicy),
     ...tutorDetails(profile),
-  }));
+  };
 }
 
 /** Changes the caller's display name and/or time zone. */
