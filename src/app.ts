@@ -18,13 +18,22 @@ import { providerRoutes } from "./routes/providers";
 import { sessionRoutes } from "./routes/sessions";
 import { slotRoutes } from "./routes/slots";
 import { webhookRoutes } from "./routes/webhooks";
+import { TUTOR_LIMITS } from "./shared/tutor-types";
 
 const MAX_BODY_BYTES = 64 * 1024;
+const PHOTO_PATH = "/api/me/provider-profile/photo";
+const defaultBodyLimit = limitBody(MAX_BODY_BYTES);
+// A profile photo may be larger than any JSON body (its route checks type and size itself).
+const photoBodyLimit = limitBody(TUTOR_LIMITS.photoBytes);
 
 export function createApp() {
   const api = new Hono<AppEnv>()
     .use(secureHeaders())
-    .use(limitBody(MAX_BODY_BYTES))
+    .use((c, next) =>
+      c.req.method === "PUT" && c.req.path === PHOTO_PATH
+        ? photoBodyLimit(c, next)
+        : defaultBodyLimit(c, next),
+    )
     .use(async (c, next) => {
       c.set("deps", buildDeps(c.env));
       await next();

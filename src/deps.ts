@@ -11,6 +11,7 @@ import { createSlotRecords, type SlotRecords } from "./db/booking-records";
 import { createDb } from "./db/client";
 import { createRecords, type Records } from "./db/records";
 import { runNotifications } from "./jobs/notifications";
+import { type PhotoStore, r2PhotoStore } from "./services/tutor-photos";
 
 /**
  * Everything a request, a cron run or a slot object needs, built here and nowhere else: the one
@@ -28,6 +29,8 @@ export interface Deps {
   mailer: Mailer;
   video: AgoraConfig;
   slots: SlotObjects;
+  /** Tutors' profile photos (R2). */
+  photos: PhotoStore;
 }
 
 function lazy<T>(make: () => T): () => T {
@@ -65,6 +68,9 @@ export function buildDeps(env: Env, now: () => number = () => Date.now()): Deps 
     },
     get slots() {
       return slots();
+    },
+    get photos() {
+      return r2PhotoStore(env.PHOTOS);
     },
   };
 }

@@ -10,7 +10,7 @@ import { getProviderProfile, saveProviderProfile, toProviderProfile, updateMe } 
 import { listMyBookings } from "../services/bookings";
 import { listMySessions } from "../services/sessions";
 import { headline, languageList, subjectList } from "../services/tutor-fields";
-import { photoStoreOf, readPhotoBody, removePhoto, replacePhoto } from "../services/tutor-photos";
+import { readPhotoBody, removePhoto, replacePhoto } from "../services/tutor-photos";
 import { listMyWaitlist } from "../services/waitlist";
 import { MAX_BIO_CHARS } from "../shared/limits";
 
@@ -73,9 +73,9 @@ export const meRoutes = new Hono<AppEnv>()
     const deps = c.get("deps");
     const bytes = await readPhotoBody(c.req.raw);
     const upload = { contentType: c.req.header("content-type"), bytes };
-    return c.json(await replacePhoto(deps, photoStoreOf(deps), currentUser(c).id, upload), 200);
+    return c.json(await replacePhoto(deps, deps.photos, currentUser(c).id, upload), 200);
   })
   .delete("/provider-profile/photo", requireUser("provider"), async (c) => {
     const deps = c.get("deps");
-    return c.json(await removePhoto(deps, photoStoreOf(deps), currentUser(c).id), 200);
+    return c.json(await removePhoto(deps, deps.photos, currentUser(c).id), 200);
   });

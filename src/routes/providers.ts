@@ -7,7 +7,7 @@ import { idParam, instant, locale } from "../http/schemas";
 import { validate } from "../http/validate";
 import { getTutor, searchTutors } from "../services/tutor-directory";
 import { subjectName } from "../services/tutor-fields";
-import { photoStoreOf, readPhoto } from "../services/tutor-photos";
+import { readPhoto } from "../services/tutor-photos";
 import { DAY_MS } from "../shared/time";
 import { TUTOR_LIMITS } from "../shared/tutor-types";
 
@@ -80,7 +80,7 @@ export const providerRoutes = new Hono<AppEnv>()
   // API hands out carries ?v=<key>, so a new photo is a new URL and the old one may be cached forever.
   .get("/:id/photo", validate("param", idParam), async (c) => {
     const deps = c.get("deps");
-    const photo = await readPhoto(deps, photoStoreOf(deps), c.req.valid("param").id);
+    const photo = await readPhoto(deps, deps.photos, c.req.valid("param").id);
     if (!photo) throw new AppError("NOT_FOUND", "This tutor has no photo.");
     const headers = {
       "content-type": photo.contentType,

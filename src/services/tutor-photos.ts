@@ -39,11 +39,6 @@ export function r2PhotoStore(bucket: R2Bucket): PhotoStore {
   };
 }
 
-/** The photo store of a request (the PHOTOS binding). */
-export function photoStoreOf(deps: Deps): PhotoStore {
-  return r2PhotoStore(deps.env.PHOTOS);
-}
-
 const startsWith = (bytes: Uint8Array, prefix: number[], at = 0) =>
   bytes.length >= at + prefix.length && prefix.every((byte, i) => bytes[at + i] === byte);
 

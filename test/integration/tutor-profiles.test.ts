@@ -228,6 +228,23 @@ describe("profile photo", () => {
     expect(listed.objects).toEqual([]);
   });
 
+  it("takes a 1 MB photo (over the 64 KB limit of every other body) and still limits other routes", async () => {
+    const provider = await registerProvider();
+    const big = new Uint8Array(1024 * 1024);
+    big.set(JPEG);
+    const res = await uploadPhoto(provider.token, big, "image/jpeg");
+    expect(res.status).toBe(200);
+    const served = await fetchPhoto(res.body.photoUrl);
+    expect(served.bytes.length).toBe(big.length);
+    const json = await call("PUT", "/api/me/provider-profile", {
+      token: provider.token,
+      rawBody: JSON.stringify({ hourlyRate: 6000, currency: "usd", bio: "x".repeat(100 * 1024) }),
+      headers: { "content-type": "application/json" },
+    });
+    expect([400, 413]).toContain(json.status);
+    expect(json.body.error.code).toBe("VALIDATION_FAILED");
+  });
+
   it("answers 404 NOT_FOUND to a provider who has no profile yet", async () => {
     const provider = await registerUser("provider");
     expectError(await uploadPhoto(provider.token, PNG, "image/png"), 404, "NOT_FOUND");
