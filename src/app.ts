@@ -8,7 +8,7 @@ import { limitBody } from "./http/middleware/body-limit";
 import { authRoutes } from "./routes/auth";
 import { bookingRoutes, slotBookingRoutes } from "./routes/bookings";
 import { configRoutes } from "./routes/config";
-import { conversationRoutes } from "./routes/conversations";
+import { conversationRoutes, meUnreadRoutes } from "./routes/conversations";
 import { devRoutes } from "./routes/dev";
 import { liveRoutes } from "./routes/live";
 import { meRoutes } from "./routes/me";
@@ -44,6 +44,7 @@ export function createApp() {
     .route("/auth", authRoutes)
     .route("/me", meRoutes)
     .route("/me", notificationRoutes)
+    .route("/me", meUnreadRoutes)
     .route("/providers", providerRoutes)
     .route("/slots", slotRoutes)
     .route("/slots", slotBookingRoutes)

@@ -1,10 +1,21 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
-import { currentUser, requireUser } from "../http/middleware/auth";
-import { idParam, instant } from "../http/schemas";
+import { currentUser, isOwnOrigin, readToken, requireUser } from "../http/middleware/auth";
+import { id, idParam, instant } from "../http/schemas";
 import { validate } from "../http/validate";
-import { listConversations, listMessages, postMessage } from "../services/conversations";
+import {
+  countUnread,
+  listConversations,
+  markConversationRead,
+  openConversationSocket,
+  openConversationWith,
+  openFeedSocket,
+  postMessage,
+  readThread,
+} from "../services/conversations";
+import type { RoomCaller } from "../services/live-room";
 import { MAX_CONVERSATION_TEXT } from "../shared/limits";
 
 const messageBody = z.object({
@@ -24,10 +35,56 @@ const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 
-/** /api/conversations: the 1-to-1 chats that confirmed ONE_TO_ONE bookings open. */
+const openBody = z.object({ providerId: id });
+
+/** No body (or `{}`): read up to the newest message; `at`: up to that instant (a message's sentAt). */
+const readBody = z.object({ at: instant.optional() }).strict();
+
+/** Browsers send an Origin on upgrades; only the app's own pages may open sockets with the cookie. */
+function socketCaller(c: Context<AppEnv>): RoomCaller {
+  const origin = c.req.header("origin");
+  if (origin && !isOwnOrigin(c, origin)) {
+    throw new AppError("FORBIDDEN", "WebSocket connections are only accepted from this app's own pages.");
+  }
+  const user = c.get("user");
+  return { user, token: user ? readToken(c)?.token : undefined, queryToken: c.req.query("token") };
+}
+
+/** The object's 101 in a fresh Response: the object's is immutable, and the app's middleware adds headers. */
+function upgraded(response: Response): Response {
+  return new Response(null, {
+    status: response.status,
+    webSocket: response.webSocket,
+    headers: response.headers,
+  });
+}
+
+/**
+ * /api/conversations: 1-to-1 chats between a student and a provider, opened by a confirmed
+ * ONE_TO_ONE booking or by the student (`POST /`), with unread counts and live sockets.
+ */
 export const conversationRoutes = new Hono<AppEnv>()
   .get("/", requireUser(), async (c) => {
     return c.json({ conversations: await listConversations(c.get("deps"), currentUser(c)) }, 200);
+  })
+  .post("/", requireUser("student"), validate("json", openBody), async (c) => {
+    const { conversation, created } = await openConversationWith(
+      c.get("deps"),
+      currentUser(c),
+      c.req.valid("json").providerId,
+    );
+    return created ? c.json(conversation, 201) : c.json(conversation, 200);
+  })
+  // The nav's total; GET /api/me/unread where meUnreadRoutes is mounted.
+  .get("/unread", requireUser(), async (c) => {
+    return c.json({ unread: await countUnread(c.get("deps"), currentUser(c)) }, 200);
+  })
+  .get("/ws", async (c) => {
+    return upgraded(await openFeedSocket(c.get("deps"), socketCaller(c), c.req.raw));
+  })
+  .get("/:id/ws", validate("param", idParam), async (c) => {
+    const caller = socketCaller(c);
+    return upgraded(await openConversationSocket(c.get("deps"), c.req.valid("param").id, caller, c.req.raw));
   })
   .get(
     "/:id/messages",
@@ -35,13 +92,13 @@ export const conversationRoutes = new Hono<AppEnv>()
     validate("param", idParam),
     validate("query", pageQuery),
     async (c) => {
-      const messages = await listMessages(
+      const thread = await readThread(
         c.get("deps"),
         currentUser(c),
         c.req.valid("param").id,
         c.req.valid("query"),
       );
-      return c.json({ messages }, 200);
+      return c.json(thread, 200);
     },
   )
   .post(
@@ -58,4 +115,18 @@ export const conversationRoutes = new Hono<AppEnv>()
       );
       return c.json(message, 201);
     },
-  );
+  )
+  .post("/:id/read", requireUser(), validate("param", idParam), validate("json", readBody), async (c) => {
+    const answer = await markConversationRead(
+      c.get("deps"),
+      currentUser(c),
+      c.req.valid("param").id,
+      c.req.valid("json").at,
+    );
+    return c.json(answer, 200);
+  });
+
+/** GET /unread for mounting under /api/me (`.route("/me", meUnreadRoutes)` in src/app.ts). */
+export const meUnreadRoutes = new Hono<AppEnv>().get("/unread", requireUser(), async (c) => {
+  return c.json({ unread: await countUnread(c.get("deps"), currentUser(c)) }, 200);
+});

@@ -9,6 +9,7 @@ import { hashSessionToken, newSessionToken } from "../security/session-token";
 import type { ProviderProfile, ProviderSummary, TutorDetails } from "../shared/api-types";
 import { type CancellationPolicy, parsePolicy } from "../shared/cancellation-policy";
 import { DAY_MS } from "../shared/time";
+import { closeConversationSockets } from "./conversation-live";
 import { closeLiveConnections } from "./live-connections";
 
 export const SESSION_TTL_MS = 30 * DAY_MS;
@@ -87,6 +88,7 @@ async function createSession(deps: Deps, userId: string): Promise<string> {
 export async function logout(deps: Deps, token: string): Promise<void> {
   await deps.records.accounts.deleteSession(await hashSessionToken(token));
   await closeLiveConnections(deps, token);
+  await closeConversationSockets(deps, token);
 }
 
 export async function findUserBySessionToken(deps: Deps, token: string): Promise<AuthUser | undefined> {

@@ -321,11 +321,14 @@ describe("tutor profiles and Find a tutor in the browser", () => {
       await img.waitFor(WAIT);
       await expect(img.getAttribute("src")).resolves.toBe(profile.photoUrl);
       await page.waitForFunction(
-        (el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0,
+        (el) => {
+          const image = el as unknown as { complete: boolean; naturalWidth: number };
+          return image.complete && image.naturalWidth > 0;
+        },
         await img.elementHandle(),
         WAIT,
       );
-      const width = await img.evaluate((el) => (el as HTMLImageElement).naturalWidth);
+      const width = await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
       expect(width).toBeLessThanOrEqual(512);
       expect(new URL(page.url()).searchParams.get("subject")).toBe(subject.toLowerCase());
       await screenshot(page, "tutor-profiles-02-find-by-subject-and-price");

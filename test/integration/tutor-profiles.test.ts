@@ -213,7 +213,7 @@ describe("profile photo", () => {
     ["an empty body", new Uint8Array(0), "image/png"],
   ])("refuses %s with 400 VALIDATION_FAILED and stores nothing", async (_name, bytes, type) => {
     const provider = await registerProvider();
-    const res = await uploadPhoto(provider.token, bytes, type);
+    const res = await uploadPhoto(provider.token, bytes as Uint8Array<ArrayBuffer>, type);
     expectFieldIssues(res);
     const listed = await env.PHOTOS.list({ prefix: `photos/${provider.id}/` });
     expect(listed.objects).toEqual([]);
