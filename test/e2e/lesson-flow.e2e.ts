@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatDateTimeRange, formatTime, formatTimeRange } from "../../src/shared/date-format";
 import { dateKey, timeKey, weekdayOf, zonedToInstant } from "../../web/src/lib/zoned-time";
 import { launchBrowser, newPage, screenshot, uniqueEmail, watchConsole } from "./browser";
 
@@ -12,6 +13,9 @@ const PROVIDER_ZONE = "Europe/Berlin";
 const STUDENT_ZONE = "America/New_York";
 const PASSWORD = "correct-horse-battery";
 const WAIT = { timeout: 15_000 };
+// Both sign up in Chromium, which runs in en-US: the app writes their dates the US way.
+const LOCALE = "en-US";
+const HOUR = 3_600_000;
 
 let browser: Browser;
 beforeAll(async () => {
@@ -70,7 +74,10 @@ describe("a lesson from sign-up to refund", () => {
 
       const live = liveStart();
       const liveDay = dateKey(live, PROVIDER_ZONE);
+      // The slot form and the pattern take 24-hour input; the app prints "2:35 – 3:35 PM".
       const liveTime = timeKey(live, PROVIDER_ZONE);
+      const providerReader = { locale: LOCALE, timeZone: PROVIDER_ZONE };
+      const liveClock = formatTimeRange(live, live + HOUR, providerReader);
       await p
         .getByRole("navigation", { name: "Main" })
         .getByRole("link", { name: "Weekly patterns" })
@@ -82,7 +89,9 @@ describe("a lesson from sign-up to refund", () => {
       await p.getByLabel("Seats").fill("4");
       // The preview lists what will be made before anything is saved.
       const toCreate = p.getByRole("list", { name: "Slots to be created" });
-      await toCreate.getByText(`${liveTime}–`).first().waitFor(WAIT);
+      await toCreate
+        .getByText(formatDateTimeRange(live, live + HOUR, providerReader), { exact: true })
+        .waitFor(WAIT);
       await p.getByText(/This pattern will create \d+ slots?/).waitFor(WAIT);
       await screenshot(p, "03-pattern-preview");
       await p.getByRole("button", { name: /^Save pattern and create \d+ slots?$/ }).click();
@@ -104,15 +113,11 @@ describe("a lesson from sign-up to refund", () => {
 
       // The provider watches the live slot: its seat count comes over the room's WebSocket.
       await p.goto(`/teach?week=${liveDay}`);
-      await p
-        .getByRole("link", { name: new RegExp(`^${liveTime}–`) })
-        .first()
-        .waitFor(WAIT);
+      // The live day comes no later than the one-to-one's day, so its card is the first with these times.
+      const liveCard = p.getByRole("gridcell").getByRole("link", { name: liveClock }).first();
+      await liveCard.waitFor(WAIT);
       await screenshot(p, "05-provider-calendar");
-      await p
-        .getByRole("link", { name: new RegExp(`^${liveTime}–`) })
-        .first()
-        .click();
+      await liveCard.click();
       await p.getByText("0 of 4 seats taken, 4 left.").waitFor(WAIT);
 
       // --- The student finds the provider, sees times in their own zone, books and pays. ---
@@ -128,8 +133,10 @@ describe("a lesson from sign-up to refund", () => {
       await s.getByRole("link", { name: `See open times of ${providerName}` }).click();
       await s.getByRole("heading", { level: 1, name: `Book ${providerName}` }).waitFor(WAIT);
       const providerId = new URL(s.url()).pathname.split("/").at(-1) ?? "";
-      const liveTimeForStudent = timeKey(live, STUDENT_ZONE);
-      const bookLive = s.getByRole("button", { name: new RegExp(`^Book .* ${liveTimeForStudent}–`) }).first();
+      // The open times list prints clock times under each day: "Book Mon, Dec 7 8:35 AM–9:35 AM".
+      const studentReader = { locale: LOCALE, timeZone: STUDENT_ZONE };
+      const liveForStudent = `${formatTime(live, studentReader)}–${formatTime(live + HOUR, studentReader)}`;
+      const bookLive = s.getByRole("button", { name: new RegExp(`^Book .* ${liveForStudent}$`) }).first();
       await bookLive.waitFor(WAIT);
       await screenshot(s, "06-student-slot-list");
       await bookLive.click();
@@ -273,7 +280,7 @@ describe("a lesson from sign-up to refund", () => {
       await p
         .locator("li.booking-item")
         .filter({ hasText: "Scheduled" })
-        .filter({ hasText: `${liveTime}–` })
+        .filter({ hasText: liveClock })
         .first()
         .getByRole("link", { name: /^Open the room/ })
         .click();
@@ -333,8 +340,12 @@ describe("a lesson from sign-up to refund", () => {
       await phone.page.getByText("Saved.").waitFor(WAIT);
       await phone.page.goto(`/find/${providerId}`);
       await phone.page.getByText("Times in your time zone, Asia/Tokyo").waitFor(WAIT);
+      const noon = zonedToInstant(otherDay, "12:00", PROVIDER_ZONE) ?? 0;
+      const tokyoReader = { locale: LOCALE, timeZone: "Asia/Tokyo" };
       await phone.page
-        .getByText(`${timeKey(zonedToInstant(otherDay, "12:00", PROVIDER_ZONE) ?? 0, "Asia/Tokyo")}–`)
+        .getByText(`${formatTime(noon, tokyoReader)}–${formatTime(noon + HOUR, tokyoReader)}`, {
+          exact: true,
+        })
         .first()
         .waitFor(WAIT);
       await phone.context.close();

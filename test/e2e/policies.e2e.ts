@@ -8,11 +8,13 @@
 // Setup (accounts, slots, the first paid booking) goes through the API as in the other e2e tests.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { timeKey } from "../../web/src/lib/zoned-time";
+import { formatDateTimeRange, formatTime } from "../../src/shared/date-format";
 import { APP, launchBrowser, newPage, screenshot, uniqueEmail, watchConsole } from "./browser";
 
 const PASSWORD = "correct-horse-battery";
 const ZONE = "Europe/Berlin";
+// Users registered through the API without a locale read dates in en-US.
+const READER = { locale: "en-US", timeZone: ZONE };
 const WAIT = { timeout: 15_000 };
 const HOUR = 3_600_000;
 
@@ -130,9 +132,14 @@ async function signIn(page: Page, email: string, next: string): Promise<void> {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-/** "09:00–10:00" in the browser's zone, as the SPA prints a slot's times. */
-function times(slot: SlotInfo): string {
-  return `${timeKey(Date.parse(slot.startsAt), ZONE)}–${timeKey(Date.parse(slot.endsAt), ZONE)}`;
+/** "Tue, Dec 8, 8:00 – 9:00 AM GMT+1": a lesson's span as booking lists and dialogs print it. */
+function when(slot: SlotInfo): string {
+  return formatDateTimeRange(Date.parse(slot.startsAt), Date.parse(slot.endsAt), READER);
+}
+
+/** "8:00 AM–9:00 AM": clock times as a tutor's list of open times prints them under a day heading. */
+function clock(slot: SlotInfo): string {
+  return `${formatTime(Date.parse(slot.startsAt), READER)}–${formatTime(Date.parse(slot.endsAt), READER)}`;
 }
 
 describe("cancellation policy, reschedule and waiting list in the browser", () => {
@@ -150,35 +157,33 @@ describe("cancellation policy, reschedule and waiting list in the browser", () =
       await signIn(page, student.email, "/bookings");
       await page.getByRole("heading", { level: 1, name: "My bookings" }).waitFor(WAIT);
       const upcoming = page.getByRole("region", { name: "Upcoming" });
-      const item = upcoming.locator("li.booking-item").filter({ hasText: times(booked) });
+      const item = upcoming.locator("li.booking-item").filter({ hasText: when(booked) });
       await item.getByText("Confirmed").waitFor(WAIT);
       await item.getByRole("button", { name: /^Reschedule/ }).click();
 
       const dialog = page.getByRole("dialog", { name: "Move this booking?" });
       await dialog.getByRole("group", { name: "New time" }).waitFor(WAIT);
       // A dearer time is listed but can't be chosen.
-      const dearerChoice = dialog.getByRole("radio", { name: new RegExp(times(dearer)) });
+      const dearerChoice = dialog.getByRole("radio", { name: when(dearer) });
       await expect(dearerChoice.isDisabled()).resolves.toBe(true);
       await dialog.getByText(/\$30\.00 more: can't move to a dearer slot/).waitFor(WAIT);
       await expect(dialog.getByRole("button", { name: "Move my booking" }).isDisabled()).resolves.toBe(true);
 
-      await dialog.getByRole("radio", { name: new RegExp(times(cheaper)) }).check();
+      await dialog.getByRole("radio", { name: when(cheaper) }).check();
       await dialog.getByText("$15.00 will be refunded to your card: the new time is cheaper.").waitFor(WAIT);
       await screenshot(page, "policies-01-reschedule-picker");
       await dialog.getByRole("button", { name: "Move my booking" }).click();
 
-      await page.getByText(new RegExp(`Your booking was moved to .*${times(cheaper)}`)).waitFor(WAIT);
-      const moved = upcoming.locator("li.booking-item").filter({ hasText: times(cheaper) });
+      await page.getByText(`Your booking was moved to ${when(cheaper)}.`).waitFor(WAIT);
+      const moved = upcoming.locator("li.booking-item").filter({ hasText: when(cheaper) });
       await moved.getByText("Confirmed").waitFor(WAIT);
       await moved.getByText(/Moved here from .*/).waitFor(WAIT);
       // The old time is gone from Upcoming ("Moved here from …" on the new one names it, so look at headings).
-      await expect(
-        upcoming.getByRole("heading", { level: 3, name: new RegExp(times(booked)) }).count(),
-      ).resolves.toBe(0);
+      await expect(upcoming.getByRole("heading", { level: 3, name: when(booked) }).count()).resolves.toBe(0);
       const old = page
         .getByRole("region", { name: "Past and cancelled" })
         .locator("li.booking-item")
-        .filter({ hasText: times(booked) });
+        .filter({ hasText: when(booked) });
       await old.getByText("Moved", { exact: true }).waitFor(WAIT);
       await screenshot(page, "policies-02-my-bookings-moved");
 
@@ -225,7 +230,7 @@ describe("cancellation policy, reschedule and waiting list in the browser", () =
       await signIn(b, second.email, `/find/${provider.id}`);
       await b.getByRole("heading", { level: 1, name: `Book Wanda Waits ${tag}` }).waitFor(WAIT);
       await b.getByText("Full refund until 72 h before; 50 % after that.").waitFor(WAIT);
-      const row = b.locator("li.bookable").filter({ hasText: times(slot) });
+      const row = b.locator("li.bookable").filter({ hasText: clock(slot) });
       await row.getByText("Full").waitFor(WAIT);
       await row.getByRole("button", { name: /^Join waitlist/ }).click();
       await row.getByText("You are #1 in line.", { exact: false }).waitFor(WAIT);
@@ -241,7 +246,7 @@ describe("cancellation policy, reschedule and waiting list in the browser", () =
       // --- The first student cancels, told first what the policy gives back. ---
       await signIn(a, first.email, "/bookings");
       await a.getByRole("heading", { level: 1, name: "My bookings" }).waitFor(WAIT);
-      const item = a.locator("li.booking-item").filter({ hasText: times(slot) });
+      const item = a.locator("li.booking-item").filter({ hasText: when(slot) });
       await item.getByRole("button", { name: /^Cancel booking/ }).click();
       const cancelDialog = a.getByRole("dialog", { name: "Cancel this booking?" });
       await cancelDialog.getByText("You will get $30.00 back (50 %) to your card.").waitFor(WAIT);
@@ -253,8 +258,10 @@ describe("cancellation policy, reschedule and waiting list in the browser", () =
         .waitFor(WAIT);
 
       // --- The second student's page shows the offer (it polls while in line) and books it. ---
-      await b.getByText("A seat is free for you").waitFor({ timeout: 20_000 });
-      await b.getByText(/It's kept for you for \d+:\d\d/).waitFor(WAIT);
+      // The banner names the lesson; the app's live region says the same words, so look inside it.
+      const offer = b.getByRole("region", { name: `Seat offered: ${when(slot)}` });
+      await offer.getByText("A seat is free for you").waitFor({ timeout: 20_000 });
+      await offer.getByText(/It's kept for you for \d+:\d\d/).waitFor(WAIT);
       await screenshot(b, "policies-06-offer");
       await b.getByRole("button", { name: /^Book the offered seat/ }).click();
       await b.getByRole("heading", { level: 1, name: "Pay for your lesson" }).waitFor(WAIT);

@@ -1,12 +1,23 @@
 // A provider's slot life cycle in the browser: create, a pattern preview that names the clash it
 // will skip, edit, delete. Uses a fresh provider so it never touches the demo data.
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, it } from "vitest";
-import { addDays, dateKey, weekdayOf } from "../../web/src/lib/zoned-time";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatDateTimeRange, formatTime } from "../../src/shared/date-format";
+import { addDays, dateKey, weekdayOf, zonedToInstant } from "../../web/src/lib/zoned-time";
 import { launchBrowser, newPage, screenshot, uniqueEmail } from "./browser";
 
 const ZONE = "Europe/Berlin";
 const WAIT = { timeout: 15_000 };
+// Chromium runs in en-US, so the new account reads dates the US way ("10:00 AM").
+const READER = { locale: "en-US", timeZone: ZONE };
+const HOUR = 3_600_000;
+
+/** The instant a Berlin clock shows `time` on `day`. */
+function at(day: string, time: string): number {
+  const instant = zonedToInstant(day, time, ZONE);
+  if (instant === undefined) throw new Error(`${day} ${time} does not exist in ${ZONE}`);
+  return instant;
+}
 
 let browser: Browser;
 beforeAll(async () => {
@@ -41,7 +52,10 @@ describe("slots for a provider", () => {
       await page.getByLabel("Day 1").selectOption(String(weekdayOf(day)));
       await page.getByLabel("Start time 1").fill("10:30");
       const skipped = page.getByRole("list", { name: "Starts that will be skipped" });
-      await skipped.getByText("Clashes with your existing slot 10:00–11:00").waitFor(WAIT);
+      // The reason names the one-hour slot made above by its clock times.
+      const clash = `${formatTime(at(day, "10:00"), READER)}–${formatTime(at(day, "10:00") + HOUR, READER)}`;
+      expect(clash).toBe("10:00 AM–11:00 AM");
+      await skipped.getByText(`Clashes with your existing slot ${clash}.`).waitFor(WAIT);
       await screenshot(page, "20-pattern-preview-with-clash");
 
       await page.goto(slotUrl);
@@ -50,7 +64,10 @@ describe("slots for a provider", () => {
       await page.getByRole("radio", { name: /^Group/ }).check();
       await page.getByLabel("Seats").fill("6");
       await page.getByRole("button", { name: "Save changes" }).click();
-      await page.getByRole("heading", { level: 1, name: /11:30–12:30$/ }).waitFor(WAIT);
+      // The slot's heading: its day and new times with the zone named ("Thu, Dec 10, 11:30 AM – 12:30 PM GMT+1").
+      const moved = formatDateTimeRange(at(day, "11:30"), at(day, "11:30") + HOUR, READER);
+      expect(moved).toMatch(/11:30 AM – 12:30 PM GMT\+[12]$/);
+      await page.getByRole("heading", { level: 1, name: moved, exact: true }).waitFor(WAIT);
       await page.getByText("0 of 6 seats taken, 6 left.").waitFor(WAIT);
 
       await page.getByRole("button", { name: "Delete slot" }).click();

@@ -3,7 +3,7 @@ import { BOOKING_WINDOW_DAYS, MAX_GROUP_SEATS, MIN_GROUP_SEATS } from "../../../
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
 import type { Pattern, PatternInput, PatternPreview, SessionType, Skipped, Slot } from "../api/types";
-import { formatDateTime, formatDuration, formatTime, zoneLabel } from "../lib/format";
+import { formatDateTime, formatDuration, formatRange, zoneLabel } from "../lib/format";
 import { plural } from "../lib/labels";
 import { describeSkip } from "../lib/skip-reasons";
 import { dateKey } from "../lib/zoned-time";
@@ -363,9 +363,7 @@ function PreviewPanel({
             {preview.slots.length > 0 && (
               <ul class="preview-list" aria-label="Slots to be created">
                 {preview.slots.map((slot) => (
-                  <li key={slot.startsAt}>
-                    {formatDateTime(slot.startsAt, zone)}–{formatTime(slot.endsAt, zone)}
-                  </li>
+                  <li key={slot.startsAt}>{formatRange(slot.startsAt, slot.endsAt, zone)}</li>
                 ))}
               </ul>
             )}

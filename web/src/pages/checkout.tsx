@@ -11,7 +11,7 @@ import { useUser } from "../lib/auth";
 import { loadConfig } from "../lib/config";
 import { loadProviders, loadSlot } from "../lib/directory";
 import { errorCode } from "../lib/errors";
-import { formatDuration, formatMoney, formatRange, SESSION_TYPE_LABEL, zoneLabel } from "../lib/format";
+import { formatDuration, formatMoney, formatRange, SESSION_TYPE_LABEL } from "../lib/format";
 import { usePaymentConfirmation } from "../lib/payment-confirmation";
 import { fetchPayment } from "../lib/payment-store";
 import { policyInWords } from "../lib/policy-text";
@@ -63,10 +63,7 @@ export function Checkout() {
                   <dt>Tutor</dt>
                   <dd>{provider?.name ?? "Your tutor"}</dd>
                   <dt>When</dt>
-                  <dd>
-                    {formatRange(slot.startsAt, slot.endsAt, zone)}{" "}
-                    <span class="hint">({zoneLabel(zone)})</span>
-                  </dd>
+                  <dd>{formatRange(slot.startsAt, slot.endsAt, zone)}</dd>
                   <dt>Lesson</dt>
                   <dd>
                     {SESSION_TYPE_LABEL[slot.sessionType]}, {formatDuration(slot.durationMinutes)}
