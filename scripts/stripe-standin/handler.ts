@@ -1,5 +1,7 @@
 // A stateful, in-process Stripe stand-in: real REST paths, form encoding, error shapes,
 // idempotency and signed webhooks. Web APIs only, so it runs in workerd and in Node.
+
+import { createConnect } from "./connect";
 import {
   FormError,
   type FormObject,
@@ -11,7 +13,7 @@ import {
   rejectUnknown,
 } from "./form";
 import { ApiError, createPayments, invalid, lookup } from "./payments";
-import type { PaymentIntent } from "./store";
+import type { Account, PaymentIntent } from "./store";
 import { randomToken, StandinStore } from "./store";
 import {
   type CallInfo,
@@ -78,6 +80,10 @@ export interface StripeStandin {
   settleRefunds(): number;
   /** Loses every queued (undelivered) event, as if Stripe's deliveries never arrived; returns how many. */
   dropPending(): number;
+  /** Completes a connected account's onboarding without a browser (emits account.updated on a change). */
+  onboardAccount(id: string): Account;
+  /** While on, every transfer create fails with balance_insufficient; reset() turns it off. */
+  setInsufficientBalance(on: boolean): void;
   reset(): void;
 }
 
@@ -117,6 +123,8 @@ interface Answer {
   headers: Record<string, string>;
 }
 
+const ONBOARDING_PATH = /^\/connect\/onboarding\/([^/]+)$/;
+
 const errorBody = (error: object) => JSON.stringify({ error }, null, 2);
 
 export function createStripeStandin(options: StandinOptions = {}): StripeStandin {
@@ -140,6 +148,7 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
     mode: mode === "auto" ? "timer" : "manual",
     afterMs: options.refundFailAfterMs ?? DEFAULT_REFUND_FAIL_AFTER_MS,
   });
+  const connect = createConnect(store, webhooks.emit, nowMs);
   let faults: (FaultSpec & { times: number })[] = [];
 
   function list<T extends { id: string }>(items: T[], ctx: CallContext, filters: readonly string[] = []) {
@@ -255,6 +264,44 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
       method: "GET",
       pattern: new RegExp(`^/v1/charges/${ID}$`),
       run: getter((id) => store.charges.get(id), "charge"),
+    },
+    { method: "POST", pattern: /^\/v1\/accounts$/, run: (ctx) => connect.createAccount(ctx.form) },
+    {
+      method: "GET",
+      pattern: /^\/v1\/accounts$/,
+      run: (ctx) => list(connect.accountsMatching(ctx.form), ctx, ["created"]),
+    },
+    {
+      method: "GET",
+      pattern: new RegExp(`^/v1/accounts/${ID}$`),
+      run: getter((id) => store.accounts.get(id), "account"),
+    },
+    {
+      method: "POST",
+      pattern: /^\/v1\/account_links$/,
+      run: (ctx) => connect.createAccountLink(ctx.form, ctx.url.origin),
+    },
+    { method: "POST", pattern: /^\/v1\/transfers$/, run: (ctx) => connect.createTransfer(ctx.form, ctx) },
+    {
+      method: "GET",
+      pattern: /^\/v1\/transfers$/,
+      run: (ctx) =>
+        list(connect.transfersMatching(ctx.form), ctx, ["transfer_group", "destination", "created"]),
+    },
+    {
+      method: "GET",
+      pattern: new RegExp(`^/v1/transfers/${ID}$`),
+      run: getter((id) => store.transfers.get(id), "transfer"),
+    },
+    {
+      method: "POST",
+      pattern: new RegExp(`^/v1/transfers/${ID}/reversals$`),
+      run: (ctx, id) => connect.createReversal(ctx.form, id, ctx),
+    },
+    {
+      method: "GET",
+      pattern: new RegExp(`^/v1/transfers/${ID}/reversals$`),
+      run: (ctx, id) => list(connect.reversalsOf(id), ctx),
     },
     {
       method: "GET",
@@ -444,6 +491,8 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
       const text = await request.text();
       return (text.trim() ? JSON.parse(text) : {}) as T;
     };
+    const onboard = /^POST \/__standin\/accounts\/([^/]+)\/onboard$/.exec(route);
+    if (onboard) return onboardOverHttp(safeDecode(onboard[1] ?? ""));
     switch (route) {
       case "GET /__standin/health":
         return { status: 200, body: { ok: true, apiVersion } };
@@ -454,6 +503,17 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
         return { status: 200, body: { ok: true } };
       case "POST /__standin/refunds/settle":
         return { status: 200, body: { ok: true, settled: payments.settleRefunds() } };
+      case "POST /__standin/balance": {
+        const { insufficient } = await json<{ insufficient?: unknown }>();
+        if (typeof insufficient !== "boolean") {
+          return {
+            status: 400,
+            body: { error: { type: "invalid_request_error", message: 'Send {"insufficient": true|false}.' } },
+          };
+        }
+        connect.setInsufficientBalance(insufficient);
+        return { status: 200, body: { ok: true, insufficient } };
+      }
       case "POST /__standin/deliver":
         return { status: 200, body: await webhooks.deliverPending(await json<DeliverOptions>()) };
       case "POST /__standin/faults": {
@@ -475,6 +535,18 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
     }
   }
 
+  function onboardOverHttp(id: string): { status: number; body: unknown } {
+    if (!store.accounts.has(id)) {
+      const error = {
+        type: "invalid_request_error",
+        code: "resource_missing",
+        message: `No such account: '${id}'`,
+      };
+      return { status: 404, body: { error } };
+    }
+    return { status: 200, body: connect.onboardAccount(id) };
+  }
+
   async function standinFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
     const url = new URL(request.url);
@@ -493,6 +565,13 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
       }));
       return new Response(JSON.stringify(answer.body, null, 2), { status: answer.status, headers });
     }
+    // Opened by the connected account's browser, so no API key.
+    const onboarding = ONBOARDING_PATH.exec(url.pathname);
+    if (onboarding && request.method === "GET") {
+      const page = connect.onboardingPage(safeDecode(onboarding[1] ?? ""));
+      const htmlHeaders = { ...headers, "content-type": "text/html; charset=utf-8" };
+      return new Response(page.html, { status: page.status, headers: htmlHeaders });
+    }
     let answer: Answer;
     try {
       answer = await callApi(request, url, requestId);
@@ -508,6 +587,7 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
     webhooks.cancel();
     payments.stopRefundTimers();
     store.clear();
+    connect.setInsufficientBalance(false);
     faults = [];
   }
 
@@ -523,6 +603,8 @@ export function createStripeStandin(options: StandinOptions = {}): StripeStandin
       webhooks.cancel();
       return dropped;
     },
+    onboardAccount: connect.onboardAccount,
+    setInsufficientBalance: connect.setInsufficientBalance,
     reset,
   };
 }

@@ -109,9 +109,80 @@ export interface Refund {
   status: RefundStatus;
 }
 
+export type AccountType = "express" | "standard" | "custom";
+export type CapabilityStatus = "active" | "inactive" | "pending";
+
+export interface Account {
+  id: string;
+  object: "account";
+  business_type: string | null;
+  capabilities: Record<string, CapabilityStatus>;
+  charges_enabled: boolean;
+  country: string;
+  created: number;
+  default_currency: string;
+  details_submitted: boolean;
+  email: string | null;
+  livemode: false;
+  metadata: Record<string, string>;
+  payouts_enabled: boolean;
+  requirements: {
+    currently_due: string[];
+    eventually_due: string[];
+    past_due: string[];
+    disabled_reason: string | null;
+  };
+  type: AccountType;
+}
+
+/** What the stand-in keeps about an account link; the API answers only created, expires_at and url. */
+export interface AccountLinkRecord {
+  id: string;
+  account: string;
+  type: "account_onboarding" | "account_update";
+  refresh_url: string | null;
+  return_url: string | null;
+  created: number;
+  expires_at: number;
+  used: boolean;
+}
+
+export interface TransferReversal {
+  id: string;
+  object: "transfer_reversal";
+  amount: number;
+  created: number;
+  currency: string;
+  destination_payment_refund: string;
+  metadata: Record<string, string>;
+  source_refund: null;
+  transfer: string;
+}
+
+export interface Transfer {
+  id: string;
+  object: "transfer";
+  amount: number;
+  amount_reversed: number;
+  created: number;
+  currency: string;
+  description: string | null;
+  destination: string;
+  destination_payment: string;
+  livemode: false;
+  metadata: Record<string, string>;
+  reversals: { object: "list"; data: TransferReversal[]; has_more: false; total_count: number; url: string };
+  reversed: boolean;
+  source_transaction: string | null;
+  source_type: "card";
+  transfer_group: string | null;
+}
+
 export interface StripeEvent {
   id: string;
   object: "event";
+  /** Connect events only: the connected account the event is about. */
+  account?: string;
   api_version: string;
   created: number;
   data: { object: unknown };
@@ -153,6 +224,9 @@ export class StandinStore {
   readonly charges = new Map<string, Charge>();
   readonly refunds = new Map<string, Refund>();
   readonly paymentMethods = new Map<string, { method: PaymentMethod; behaviour: CardBehaviour }>();
+  readonly accounts = new Map<string, Account>();
+  readonly accountLinks = new Map<string, AccountLinkRecord>();
+  readonly transfers = new Map<string, Transfer>();
   /** Oldest first; lists answer newest first like Stripe. */
   readonly events: StripeEvent[] = [];
   readonly idempotency = new Map<string, IdempotencyRecord>();
@@ -163,6 +237,9 @@ export class StandinStore {
     this.charges.clear();
     this.refunds.clear();
     this.paymentMethods.clear();
+    this.accounts.clear();
+    this.accountLinks.clear();
+    this.transfers.clear();
     this.events.length = 0;
     this.idempotency.clear();
     this.deliveries.clear();
@@ -173,6 +250,9 @@ export class StandinStore {
       paymentIntents: [...this.paymentIntents.values()],
       charges: [...this.charges.values()],
       refunds: [...this.refunds.values()],
+      accounts: [...this.accounts.values()],
+      accountLinks: [...this.accountLinks.values()],
+      transfers: [...this.transfers.values()],
       events: this.events,
       deliveries: [...this.deliveries.values()],
     };

@@ -10,7 +10,8 @@ export interface CallInfo {
   idempotencyKey: string | null;
 }
 
-export type Emit = (type: string, object: unknown, call: CallInfo) => void;
+/** `account`: for Connect events, the connected account they are about. */
+export type Emit = (type: string, object: unknown, call: CallInfo, account?: string) => void;
 
 export interface DeliveryResult {
   eventId: string;
@@ -63,11 +64,12 @@ export function createWebhooks(store: StandinStore, options: WebhookOptions) {
   // Bumped by cancel() so retry loops started before it give up.
   let generation = 0;
 
-  const emit: Emit = (type, object, call) => {
+  const emit: Emit = (type, object, call, account) => {
     const send = options.url !== undefined && (options.enabledEvents?.includes(type) ?? true);
     const event: StripeEvent = {
       id: newId("evt"),
       object: "event",
+      ...(account === undefined ? {} : { account }),
       api_version: options.apiVersion,
       created: nowSec(),
       data: { object: structuredClone(object) },
