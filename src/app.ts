@@ -14,6 +14,7 @@ import { liveRoutes } from "./routes/live";
 import { meRoutes } from "./routes/me";
 import { notificationRoutes } from "./routes/notifications";
 import { patternRoutes } from "./routes/patterns";
+import { payoutRoutes } from "./routes/payouts";
 import { providerRoutes } from "./routes/providers";
 import { sessionRoutes } from "./routes/sessions";
 import { slotRoutes } from "./routes/slots";
@@ -45,6 +46,7 @@ export function createApp() {
     .route("/me", meRoutes)
     .route("/me", notificationRoutes)
     .route("/me", meUnreadRoutes)
+    .route("/me", payoutRoutes)
     .route("/providers", providerRoutes)
     .route("/slots", slotRoutes)
     .route("/slots", slotBookingRoutes)

@@ -1,6 +1,7 @@
 import { type AgoraConfig, agoraConfig } from "./adapters/agora-video";
 import { createMailer, type Mailer } from "./adapters/mailer";
 import { createSlotObjects, type SlotObjects } from "./adapters/slot-client";
+import { type Connect, createStripeConnect } from "./adapters/stripe-connect";
 import {
   createStripePayments,
   type Payments,
@@ -25,6 +26,8 @@ export interface Deps {
   records: Records;
   /** Stripe (or the local stand-in). */
   payments: Payments;
+  /** Stripe Connect: providers' accounts and the transfers that pay them. */
+  connect: Connect;
   stripe: StripeConfig;
   mailer: Mailer;
   video: AgoraConfig;
@@ -44,6 +47,7 @@ function lazy<T>(make: () => T): () => T {
 export function buildDeps(env: Env, now: () => number = () => Date.now()): Deps {
   const stripe = lazy(() => stripeConfig(env));
   const payments = lazy(() => createStripePayments(stripe()));
+  const connect = lazy(() => createStripeConnect(stripe()));
   const mailer = lazy(() => createMailer(env));
   const slots = lazy(() => createSlotObjects(env.SLOT));
   const db = createDb(env.DB);
@@ -56,6 +60,9 @@ export function buildDeps(env: Env, now: () => number = () => Date.now()): Deps 
     },
     get payments() {
       return payments();
+    },
+    get connect() {
+      return connect();
     },
     get stripe() {
       return stripe();

@@ -4,6 +4,8 @@ declare namespace Cloudflare {
     /** Real Stripe key (sk_live_/sk_test_); absent locally, where the stand-in is used. */
     STRIPE_SECRET_KEY?: string;
     STRIPE_WEBHOOK_SECRET?: string;
+    /** Signing secret of the Connect webhook endpoint (account.updated), if it is a separate one. */
+    STRIPE_CONNECT_WEBHOOK_SECRET?: string;
     /** pk_live_/pk_test_ for Stripe.js in the browser (not secret; set as a var or secret). */
     STRIPE_PUBLISHABLE_KEY?: string;
     AGORA_APP_ID?: string;

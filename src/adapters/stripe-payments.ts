@@ -130,6 +130,7 @@ const idOf = (value: string | { id: string } | null | undefined) =>
   typeof value === "string" ? value : (value?.id ?? null);
 
 function translate(error: unknown): PaymentError {
+  if (error instanceof PaymentError) return error;
   if (error instanceof Stripe.errors.StripeError) {
     if (error.code === "payment_intent_unexpected_state") {
       return new PaymentError("unexpected_state", error.message, error.code);
@@ -143,7 +144,7 @@ function translate(error: unknown): PaymentError {
   return new PaymentError("unavailable", error instanceof Error ? error.message : String(error));
 }
 
-async function guarded<T>(call: () => Promise<T>): Promise<T> {
+export async function guarded<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -154,6 +155,8 @@ async function guarded<T>(call: () => Promise<T>): Promise<T> {
 export interface StripeConfig {
   secretKey: string;
   webhookSecret: string | undefined;
+  /** The signing secret of a separate Connect webhook endpoint, when there is one. */
+  connectWebhookSecret?: string | undefined;
   /** Set for the local stand-in; absent for real Stripe. */
   apiBase: URL | undefined;
 }
@@ -161,7 +164,12 @@ export interface StripeConfig {
 /** Real Stripe when STRIPE_SECRET_KEY is set, the local stand-in otherwise. */
 export function stripeConfig(env: Env): StripeConfig {
   if (env.STRIPE_SECRET_KEY) {
-    return { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiBase: undefined };
+    return {
+      secretKey: env.STRIPE_SECRET_KEY,
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      connectWebhookSecret: env.STRIPE_CONNECT_WEBHOOK_SECRET,
+      apiBase: undefined,
+    };
   }
   // The local secret is public: only the stand-in's own setups may accept it, never production.
   const localSecret = env.STRIPE_STANDIN === "on" ? LOCAL_WEBHOOK_SECRET : undefined;
@@ -172,8 +180,9 @@ export function stripeConfig(env: Env): StripeConfig {
   };
 }
 
-export function createStripePayments(config: StripeConfig): Payments {
-  const stripe = new Stripe(config.secretKey, {
+/** The official client, pointed at real Stripe or at the stand-in. */
+export function stripeClient(config: StripeConfig): Stripe {
+  return new Stripe(config.secretKey, {
     httpClient: Stripe.createFetchHttpClient(),
     maxNetworkRetries: 2,
     timeout: 15_000,
@@ -185,6 +194,10 @@ export function createStripePayments(config: StripeConfig): Payments {
         }
       : {}),
   });
+}
+
+export function createStripePayments(config: StripeConfig): Payments {
+  const stripe = stripeClient(config);
   const crypto = Stripe.createSubtleCryptoProvider();
 
   async function listRefunds(intentId: string): Promise<RefundFact[]> {
@@ -278,8 +291,18 @@ export function createStripePayments(config: StripeConfig): Payments {
     intentOfCharge: (chargeId) =>
       guarded(async () => idOf((await stripe.charges.retrieve(chargeId)).payment_intent)),
     verifyEvent: async (rawBody, signature) => {
-      if (!config.webhookSecret) throw new PaymentError("invalid", "No webhook secret is configured.");
-      return stripe.webhooks.constructEventAsync(rawBody, signature, config.webhookSecret, undefined, crypto);
+      // Connect events (account.updated) come to a Connect endpoint with a secret of its own.
+      const secrets = [config.webhookSecret, config.connectWebhookSecret].filter((s): s is string => !!s);
+      if (secrets.length === 0) throw new PaymentError("invalid", "No webhook secret is configured.");
+      let failure: unknown;
+      for (const secret of secrets) {
+        try {
+          return await stripe.webhooks.constructEventAsync(rawBody, signature, secret, undefined, crypto);
+        } catch (error) {
+          failure = error;
+        }
+      }
+      throw failure;
     },
   };
 }

@@ -7,6 +7,7 @@ import { createEmailOutbox, type EmailOutbox } from "./email-outbox";
 import { createLiveRecords, type LiveRecords } from "./live-records";
 import { createNotificationFacts, type NotificationFacts } from "./notification-facts";
 import { createPatternRecords, type PatternRecords } from "./pattern-records";
+import { createPayoutRecords, type PayoutRecords } from "./payout-records";
 import { createSessionRecords, type SessionRecords } from "./session-records";
 import { createSlotRecordsForServices, type SlotRowRecords } from "./slot-records";
 import { createWaitlistRecords, type WaitlistRecords } from "./waitlist-records";
@@ -24,6 +25,7 @@ export interface Records {
   live: LiveRecords;
   notificationFacts: NotificationFacts;
   patterns: PatternRecords;
+  payouts: PayoutRecords;
   sessions: SessionRecords;
   slots: SlotRowRecords;
   waitlist: WaitlistRecords;
@@ -39,6 +41,7 @@ export function createRecords(db: Db, d1: D1Database): Records {
     live: createLiveRecords(db, d1),
     notificationFacts: createNotificationFacts(d1),
     patterns: createPatternRecords(db, d1),
+    payouts: createPayoutRecords(db, d1),
     sessions: createSessionRecords(db, d1),
     slots: createSlotRecordsForServices(db, d1),
     waitlist: createWaitlistRecords(db),

@@ -231,6 +231,8 @@ export const ledgerKinds = [
   "refund_created",
   "refund_succeeded",
   "refund_failed",
+  "transferred",
+  "transfer_reversed",
 ] as const;
 export type LedgerKind = (typeof ledgerKinds)[number];
 
@@ -256,6 +258,65 @@ export const moneyLedger = sqliteTable(
     uniqueIndex("money_ledger_fact").on(t.kind, t.stripeObjectId),
     index("money_ledger_booking").on(t.bookingId),
     index("money_ledger_slot").on(t.slotId),
+  ],
+);
+
+/** A provider's Stripe Connect (Express) account, as Stripe last said (account.updated, re-read). */
+export const payoutAccounts = sqliteTable(
+  "payout_accounts",
+  {
+    providerId: text("provider_id")
+      .primaryKey()
+      .references(() => users.id),
+    stripeAccountId: text("stripe_account_id").notNull(),
+    chargesEnabled: integer("charges_enabled", { mode: "boolean" }).notNull().default(false),
+    payoutsEnabled: integer("payouts_enabled", { mode: "boolean" }).notNull().default(false),
+    detailsSubmitted: integer("details_submitted", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("payout_accounts_stripe").on(t.stripeAccountId)],
+);
+
+export const payoutStatuses = ["SCHEDULED", "PAID", "PARTIALLY_REVERSED", "REVERSED"] as const;
+
+/**
+ * What Lectern owes a provider for one booking of a lesson that happened. Written in the same
+ * batch that ends the session; the payout job transfers it once due. No foreign keys: money
+ * history outlives slots and bookings (cleanup removes slots).
+ */
+export const payouts = sqliteTable(
+  "payouts",
+  {
+    bookingId: text("booking_id").primaryKey(),
+    providerId: text("provider_id").notNull(),
+    slotId: text("slot_id").notNull(),
+    sessionId: text("session_id").notNull(),
+    paymentIntentId: text("payment_intent_id").notNull(),
+    currency: text("currency").notNull(),
+    /** As last read (D1 at the end, Stripe at the transfer). */
+    captured: integer("captured").notNull(),
+    refunded: integer("refunded").notNull().default(0),
+    platformFee: integer("platform_fee").notNull(),
+    /** Owed while SCHEDULED; the transfer's amount once paid. */
+    amount: integer("amount").notNull(),
+    status: text("status", { enum: payoutStatuses }).notNull(),
+    availableAt: integer("available_at").notNull(),
+    transferId: text("transfer_id"),
+    /** What had been refunded when the transfer went: later refunds reverse a share of it. */
+    refundedAtTransfer: integer("refunded_at_transfer"),
+    amountReversed: integer("amount_reversed").notNull().default(0),
+    paidAt: integer("paid_at"),
+    /** One payout job at a time works on a row until this instant. */
+    leaseUntil: integer("lease_until"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("payouts_provider").on(t.providerId, t.availableAt),
+    index("payouts_due").on(t.status, t.availableAt),
   ],
 );
 
@@ -322,6 +383,8 @@ export type BookingRow = typeof bookings.$inferSelect;
 export type PaymentRow = typeof payments.$inferSelect;
 export type RefundRow = typeof refunds.$inferSelect;
 export type TeachingSessionRow = typeof teachingSessions.$inferSelect;
+export type PayoutAccountRow = typeof payoutAccounts.$inferSelect;
+export type PayoutRow = typeof payouts.$inferSelect;
 
 /** Join/leave intervals; an open interval has no left_at. Sealed (closed) when the session ends. */
 export const attendance = sqliteTable(

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { newId } from "../domain/ids";
+import type { PayoutTerms } from "../domain/payouts";
 import type { Db } from "./client";
 import {
   type AttendanceRow,
@@ -36,9 +37,11 @@ export interface SessionRecords {
   /**
    * IN_PROGRESS → COMPLETED; open attendance closes (sealed), each confirmed participant gets a
    * verdict (joined at least once: ATTENDED, else NO_SHOW) and a provider who never joined marks
-   * the session PROVIDER_NO_SHOW. False when it was not IN_PROGRESS.
+   * the session PROVIDER_NO_SHOW. A lesson the provider attended writes, in the same batch, a
+   * SCHEDULED payout per confirmed booking that still earns something. False when it was not
+   * IN_PROGRESS.
    */
-  markEnded(id: string, slotId: string, now: number): Promise<boolean>;
+  markEnded(id: string, slotId: string, now: number, payout: PayoutTerms): Promise<boolean>;
   /** SCHEDULED → CANCELLED, and the slot with it. False when it was not SCHEDULED. */
   markCancelled(id: string, slotId: string, now: number, reason?: "PROVIDER_NO_SHOW"): Promise<boolean>;
   /** Sessions never started whose slot ended before `endedBefore`, with someone confirmed in them. */
@@ -117,7 +120,8 @@ export function createSessionRecords(db: Db, d1: D1Database): SessionRecords {
       return started?.meta.changes === 1;
     },
 
-    async markEnded(id, slotId, now) {
+    async markEnded(id, slotId, now, payout) {
+      const fee = sql`CAST(ROUND(p.amount_captured * ${payout.feePercent} / 100.0) AS INTEGER)`;
       const endedNow = sql`EXISTS (SELECT 1 FROM teaching_sessions WHERE id = ${id} AND status = 'COMPLETED' AND ended_at = ${now})`;
       const [ended] = await runBatch(d1, [
         sql`UPDATE teaching_sessions SET status = 'COMPLETED', ended_at = ${now} WHERE id = ${id} AND status = 'IN_PROGRESS'`,
@@ -131,6 +135,19 @@ export function createSessionRecords(db: Db, d1: D1Database): SessionRecords {
         sql`UPDATE teaching_sessions SET cancel_reason = 'PROVIDER_NO_SHOW'
              WHERE id = ${id} AND ${endedNow}
                AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = ${id} AND a.user_id = teaching_sessions.provider_id)`,
+        // After the no-show verdict above: a lesson without its provider earns nothing.
+        sql`INSERT INTO payouts (booking_id, provider_id, slot_id, session_id, payment_intent_id, currency,
+                                 captured, refunded, platform_fee, amount, status, available_at, created_at, updated_at)
+            SELECT b.id, ts.provider_id, b.slot_id, ts.id, p.payment_intent_id, p.currency,
+                   p.amount_captured, p.refunded_amount, ${fee}, p.amount_captured - p.refunded_amount - ${fee},
+                   'SCHEDULED', ${now + payout.delayMs}, ${now}, ${now}
+              FROM teaching_sessions ts
+              JOIN bookings b ON b.slot_id = ts.slot_id AND b.status = 'CONFIRMED'
+              JOIN payments p ON p.payment_intent_id = b.payment_intent_id
+             WHERE ts.id = ${id} AND ts.status = 'COMPLETED' AND ts.ended_at = ${now} AND ts.cancel_reason IS NULL
+               AND EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = ${id} AND a.user_id = ts.provider_id)
+               AND p.amount_captured - p.refunded_amount - ${fee} > 0
+            ON CONFLICT (booking_id) DO NOTHING`,
       ]);
       return ended?.meta.changes === 1;
     },

@@ -1,6 +1,7 @@
 import type { Deps } from "../deps";
 import { findUnsettledMoney } from "../services/bookings";
 import { topUpPatterns } from "../services/patterns";
+import { runPayouts } from "../services/payouts";
 import { cancelProviderNoShows } from "../services/sessions";
 import { removeExpiredUnbookedSlots } from "../services/slots";
 import { recoverMissedStripeEvents } from "../services/stripe-events";
@@ -27,6 +28,7 @@ export async function runScheduled(cron: string, deps: Deps): Promise<Record<str
     await run("reconciled", () => reconcileStuckBookings(deps));
     await run("providerNoShows", () => cancelProviderNoShows(deps));
     await run("cancellationsFinished", () => finishCancelledSessions(deps));
+    await run("payouts", () => runPayouts(deps));
     await run("removedSlots", () => removeExpiredUnbookedSlots(deps));
     await run("notifications", () => runNotifications(deps));
   }

@@ -3,6 +3,7 @@ import type { SlotRow, TeachingSessionRow } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError } from "../domain/errors";
 import type { AuthUser } from "../domain/identity";
+import { payoutTerms } from "../domain/payouts";
 import { decideEnd, decideJoin, decideStart, TOKEN_GRACE_MS } from "../domain/session-rules";
 import type { Attendance, Session } from "../shared/api-types";
 import { MINUTE_MS } from "../shared/time";
@@ -115,7 +116,7 @@ export async function endSession(deps: Deps, user: AuthUser, id: string): Promis
   // The slot object hears first: no capture after this, and unpaid holds are released.
   await deps.slots.get(loaded.slot.id).markSession("COMPLETED");
   const now = deps.now();
-  if (!(await deps.records.sessions.markEnded(id, loaded.slot.id, now)))
+  if (!(await deps.records.sessions.markEnded(id, loaded.slot.id, now, payoutTerms(deps.env))))
     await conflictAfterRace(deps, id, check);
   let view = toView(await load(deps, id));
   const room = deps.slots.get(loaded.slot.id);

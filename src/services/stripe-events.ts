@@ -3,6 +3,7 @@ import { PaymentError, type Payments } from "../adapters/stripe-payments";
 import type { Deps } from "../deps";
 import { AppError } from "../domain/errors";
 import { runNotifications } from "../jobs/notifications";
+import { payoutsAfterRefund, syncPayoutAccount } from "./payouts";
 
 /**
  * The parts of a Stripe event the app reads. Anything else about a signed event is ignored, and
@@ -59,6 +60,8 @@ const INTENT_EVENTS = new Set([
 ]);
 const REFUND_EVENTS = new Set(["refund.created", "refund.updated", "refund.failed", "charge.refund.updated"]);
 const CHARGE_EVENTS = new Set(["charge.refunded"]);
+/** Connect: a provider's account can (or no longer can) receive payouts. */
+const ACCOUNT_EVENTS = new Set(["account.updated"]);
 
 /**
  * Processes one verified Stripe event at most once per event id. An event is only a hint: it
@@ -75,14 +78,24 @@ export async function processStripeEvent(
   if ((await deps.records.bookings.beginStripeEvent(event.id, event.type, deps.now())) === "processed") {
     return "duplicate";
   }
-  const intentId = await intentNamedBy(stripe, event);
-  const outcome = intentId ? await syncIntent(deps, stripe, intentId) : "ignored";
+  let outcome: "processed" | "ignored";
+  if (ACCOUNT_EVENTS.has(event.type)) {
+    const accountId = event.data.object.id;
+    outcome = accountId?.startsWith("acct_") ? await syncPayoutAccount(deps, accountId) : "ignored";
+  } else {
+    const intentId = await intentNamedBy(stripe, event);
+    outcome = intentId ? await syncIntent(deps, stripe, intentId) : "ignored";
+    if (intentId && outcome === "processed" && !INTENT_EVENTS.has(event.type)) {
+      // A refund after the lesson: the provider's payout follows (the payout job retries a failure).
+      await payoutsAfterRefund(deps, intentId).catch((error) => console.warn("payout after refund", error));
+    }
+  }
   await deps.records.bookings.finishStripeEvent(event.id, deps.now());
   return outcome === "ignored" ? "ignored" : "processed";
 }
 
 /** Event types that move money or seats; their deliveries are recovered when lost. */
-export const USED_EVENT_TYPES = [...INTENT_EVENTS, ...REFUND_EVENTS, ...CHARGE_EVENTS];
+export const USED_EVENT_TYPES = [...INTENT_EVENTS, ...REFUND_EVENTS, ...CHARGE_EVENTS, ...ACCOUNT_EVENTS];
 
 /**
  * Lost deliveries, found again: lists the used event types Stripe created in the last

@@ -276,3 +276,62 @@ export interface FieldIssue {
   path: string;
   message: string;
 }
+
+/** The provider's Stripe Connect (Express) account, as Stripe last said. */
+export interface PayoutAccount {
+  /** Stripe's account id (acct_…). */
+  id: string;
+  chargesEnabled: boolean;
+  payoutsEnabled: boolean;
+  detailsSubmitted: boolean;
+}
+
+export type PayoutStatus = "SCHEDULED" | "PAID" | "PARTIALLY_REVERSED" | "REVERSED";
+
+/** What a provider earns for one lesson that happened (minor units of `currency`). */
+export interface Payout {
+  bookingId: string;
+  /** captured − refunded − platformFee; once PAID, what was transferred. */
+  amount: number;
+  platformFee: number;
+  status: PayoutStatus;
+  transferId?: string;
+  /** When the transfer may go: the session's end + PAYOUT_DELAY_HOURS. */
+  availableAt: string;
+  currency: string;
+  /** What the student paid, and has been given back so far. */
+  captured: number;
+  refunded: number;
+  /** Taken back from the provider after refunds that came after the transfer. */
+  amountReversed: number;
+  paidAt?: string;
+  slotId: string;
+  sessionId: string;
+  lessonStartsAt: string;
+  lessonEndsAt: string;
+  studentName: string;
+  /** Why a due payout has not gone yet (e.g. the account cannot receive payouts). */
+  waitingFor?: "DUE_DATE" | "ACCOUNT" | "PENDING_REFUND" | "RETRY";
+}
+
+export interface EarningsTotal {
+  currency: string;
+  /** Not transferred yet. */
+  scheduled: number;
+  /** Transferred (before reversals). */
+  paid: number;
+  reversed: number;
+  platformFees: number;
+}
+
+export interface Earnings {
+  account: PayoutAccount | null;
+  totals: EarningsTotal[];
+  /** Newest lesson first. */
+  payouts: Payout[];
+}
+
+export interface PayoutAccountAnswer {
+  account: PayoutAccount;
+  onboardingUrl: string;
+}

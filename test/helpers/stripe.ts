@@ -54,3 +54,21 @@ export async function deliverAll(standin: StripeStandin, rounds = 5): Promise<nu
   }
   return statuses;
 }
+
+/** A call to the stand-in with the platform's secret key, as the Stripe dashboard or a script would make it. */
+export function stripeAdmin(
+  standin: StripeStandin,
+  path: string,
+  form: Record<string, string> = {},
+  method: "POST" | "GET" = "POST",
+): Promise<Response> {
+  const query = method === "GET" ? `?${new URLSearchParams(form)}` : "";
+  return standin.fetch(`http://${STANDIN_HOST}${path}${query}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${LOCAL_STRIPE_KEY}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    ...(method === "POST" ? { body: new URLSearchParams(form).toString() } : {}),
+  });
+}
