@@ -25,6 +25,7 @@ const Sessions = lazy(() => import("./pages/sessions").then((m) => m.Sessions));
 const SessionRoom = lazy(() => import("./pages/session-room").then((m) => m.SessionRoom));
 const Conversations = lazy(() => import("./pages/conversations").then((m) => m.Conversations));
 const Inbox = lazy(() => import("./pages/inbox").then((m) => m.Inbox));
+const Earnings = lazy(() => import("./pages/earnings").then((m) => m.Earnings));
 
 /** Renders `page` for a signed-in user of `role` (any role if omitted); otherwise sends to sign-in. */
 function guard(page: preact.AnyComponent, role?: Role) {
@@ -57,6 +58,7 @@ const routes = {
   sessionRoom: guard(SessionRoom),
   conversations: guard(Conversations),
   inbox: guard(Inbox),
+  earnings: guard(Earnings, "provider"),
 };
 
 function Shell() {
@@ -90,6 +92,7 @@ function Shell() {
           <Route path="/messages" component={routes.conversations} />
           <Route path="/messages/:id" component={routes.conversations} />
           <Route path="/inbox" component={routes.inbox} />
+          <Route path="/earnings" component={routes.earnings} />
           <Route default component={NotFound} />
         </Router>
       </ErrorBoundary>

@@ -9,12 +9,14 @@ import type {
   CancellationPolicy,
   CancelPreview,
   Conversation,
+  Earnings,
   LiveAvailability,
   Message,
   Notification,
   Pattern,
   PatternInput,
   PatternPreview,
+  PayoutAccountAnswer,
   ProviderProfile,
   ProviderSummary,
   RtcCredentials,
@@ -138,7 +140,14 @@ export const api = {
     call(api_.conversations[":id"].messages.$post({ param: { id }, json: { text } })),
 
   notifications: (): Promise<{ notifications: Notification[] }> => call(api_.me.notifications.$get()),
+
+  /** The provider's Stripe Connect account (created on the first call) and a fresh onboarding link. */
+  openPayoutAccount: (): Promise<PayoutAccountAnswer> => call(api_.me["payout-account"].$post()),
+  earnings: (): Promise<Earnings> => call(api_.me.earnings.$get()),
 };
 
 /** Same-origin URL of the caller's iCalendar feed (cookie-authenticated download). */
 export const CALENDAR_FEED_URL = "/api/me/calendar.ics";
+
+/** Same-origin URL of the provider's earnings, one line per lesson (cookie-authenticated download). */
+export const EARNINGS_CSV_URL = "/api/me/earnings.csv";

@@ -12,6 +12,7 @@ const LINKS: Record<Role, { href: string; label: string }[]> = {
     { href: "/teach/patterns", label: "Weekly patterns" },
     { href: "/bookings", label: "Bookings" },
     { href: "/sessions", label: "Sessions" },
+    { href: "/earnings", label: "Earnings" },
     { href: "/messages", label: "Messages" },
     { href: "/inbox", label: "Inbox" },
     { href: "/account", label: "Account" },
