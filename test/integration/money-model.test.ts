@@ -48,7 +48,9 @@ import type { SlotObject } from "../../durable-objects/slot";
 import { createStripeStandin, type StripeStandin } from "../../scripts/stripe-standin/handler";
 import type { PaymentIntent, Refund } from "../../scripts/stripe-standin/store";
 import { LOCAL_STRIPE_KEY, LOCAL_WEBHOOK_SECRET } from "../../src/adapters/stripe-payments";
+import { buildDeps } from "../../src/deps";
 import worker from "../../src/index";
+import { runPayouts } from "../../src/services/payouts";
 import type { CancellationPolicy } from "../../src/shared/cancellation-policy";
 import { BASE, type CallResult, call, registerProvider, registerUser, type TestUser } from "../helpers/api";
 
@@ -67,6 +69,10 @@ const TIME_LIMIT_MS = Number(viteEnv.VITE_MONEY_MODEL_TIME_LIMIT_MS ?? 180_000);
 /** Strict: the two known reconciliation gaps (A and B in the header) fail too. */
 const STRICT = viteEnv.VITE_MONEY_MODEL_STRICT !== "0";
 const MAX_QUIESCENCE_ROUNDS = 6;
+/** The payout job runs with its clock this far ahead: past PAYOUT_DELAY_HOURS (48) of every lesson here. */
+const PAYOUT_CLOCK_MS = 49 * 3_600_000;
+/** PLATFORM_FEE_PERCENT in wrangler.toml. */
+const FEE_PERCENT = 15;
 /** Odd prices (15 min → 1503, 30 → 3005, 45 → 4508), so the tiers' floor() matters. */
 const HOURLY_RATE = 6010;
 const HOUR_MS = 3_600_000;
@@ -129,7 +135,7 @@ const samePolicy = (a: unknown, b: CancellationPolicy) =>
 // Commands
 
 type Card = (typeof CARDS)[number];
-type FaultPath = "capture" | "cancel" | "refunds" | "create";
+type FaultPath = "capture" | "cancel" | "refunds" | "create" | "transfers";
 type Cmd =
   | { t: "book"; student: number; slot: number }
   /** Book, pay and deliver every webhook: a confirmed seat to cancel, move or teach. */
@@ -150,6 +156,12 @@ type Cmd =
   | { t: "deliver"; mode: "some" | "all" | "dup" | "reverse"; n: number }
   | { t: "drop"; n: number }
   | { t: "fault"; path: FaultPath; when: "before" | "after" }
+  /** A lesson that happens: start, the provider joins, end. */
+  | { t: "teach"; slot: number }
+  /** The payout job for this provider, as if 49 hours had passed (every ended lesson is due). */
+  | { t: "payout" }
+  /** The provider finishes Stripe onboarding (account.updated queued like any webhook). */
+  | { t: "onboard" }
   | { t: "advance" }
   | { t: "lapse"; booking: number }
   /** Two commands at once (requests interleave at every await, as in production). */
@@ -183,6 +195,7 @@ const dashRefundArb = fc.record({
 });
 const deliverAllArb = fc.constant({ t: "deliver" as const, mode: "all" as const, n: 0 });
 const advanceArb = fc.constant({ t: "advance" as const });
+const payoutArb = fc.constant({ t: "payout" as const });
 const raceable: fc.Arbitrary<Cmd> = fc.oneof(
   bookArb,
   payArb,
@@ -194,6 +207,7 @@ const raceable: fc.Arbitrary<Cmd> = fc.oneof(
   dashRefundArb,
   deliverAllArb,
   advanceArb,
+  payoutArb,
 );
 
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
@@ -226,22 +240,34 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       t: fc.constant("fault" as const),
-      path: fc.constantFrom<FaultPath>("capture", "cancel", "refunds", "create"),
+      path: fc.constantFrom<FaultPath>("capture", "cancel", "refunds", "create", "transfers"),
       when: fc.constantFrom("before" as const, "after" as const),
     }),
   },
   { weight: 2, arbitrary: advanceArb },
+  { weight: 3, arbitrary: payoutArb },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("teach" as const), slot: pick }) },
+  { weight: 1, arbitrary: fc.constant({ t: "onboard" as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("lapse" as const), booking: pick }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("race" as const), a: raceable, b: raceable }) },
 );
 
 const scenarioArb = fc.record({
+  // Most providers have finished Stripe onboarding before they teach; some finish later (or never).
+  onboarded: fc.nat({ max: 3 }).map((n) => n !== 0),
   slots: fc.integer({ min: 3, max: 5 }),
   students: fc.integer({ min: 3, max: 4 }),
   policy: fc.constantFrom(...POLICY_NAMES),
   cmds: fc.array(cmdArb, { minLength: 8, maxLength: 25 }),
 });
-type Scenario = { slots: number; students: number; policy: PolicyName; cmds: Cmd[] };
+type Scenario = {
+  slots: number;
+  students: number;
+  policy: PolicyName;
+  cmds: Cmd[];
+  /** Payouts can go from the start (default true). */
+  onboarded?: boolean;
+};
 
 const book = (student: number, slot: number): Cmd => ({ t: "book", student, slot });
 const pay = (booking: number, card: Card = "pm_card_visa"): Cmd => ({ t: "pay", booking, card });
@@ -257,6 +283,50 @@ const advance: Cmd = { t: "advance" };
  * 25 h), 4 (group, 1503, in 49 h).
  */
 const EXAMPLES: Scenario[] = [
+  // A lesson that happened is paid out (captured − 15 %); dashboard refunds after the transfer
+  // take back the provider's share: 300 of 1503, then the rest (all of it).
+  {
+    slots: 2,
+    students: 3,
+    policy: "DEFAULT",
+    cmds: [
+      book(0, 0),
+      pay(1),
+      deliverAll,
+      { t: "start", slot: 0 },
+      { t: "end", slot: 0, join: true },
+      deliverAll,
+      { t: "payout" },
+      { t: "dashRefund", booking: 1, amount: 300 },
+      deliverAll,
+      { t: "payout" },
+      { t: "dashRefund", booking: 1, amount: undefined },
+      deliverAll,
+    ],
+  },
+  // Onboarding finishes after the lessons are due; the first transfer's answer is lost.
+  {
+    slots: 2,
+    students: 3,
+    policy: "DEFAULT",
+    onboarded: false,
+    cmds: [
+      book(0, 1),
+      book(1, 1),
+      pay(1),
+      pay(2),
+      deliverAll,
+      { t: "start", slot: 1 },
+      { t: "end", slot: 1, join: true },
+      { t: "payout" },
+      { t: "onboard" },
+      deliverAll,
+      { t: "fault", path: "transfers", when: "after" },
+      { t: "payout" },
+      { t: "race", a: { t: "payout" }, b: { t: "dashRefund", booking: 2, amount: 500 } },
+      deliverAll,
+    ],
+  },
   // Refund fails later at Stripe: REFUND_FAILED, the student and money accounted for.
   {
     slots: 2,
@@ -612,6 +682,8 @@ class Violation extends Error {}
 
 interface World {
   provider: TestUser;
+  /** The provider's Connect account (acct_…). */
+  accountId: string;
   policy: PolicyName;
   students: TestUser[];
   slots: SlotInfo[];
@@ -682,8 +754,23 @@ async function createWorld(scenario: Scenario): Promise<World> {
   const slots: SlotInfo[] = [];
   for (const [index, spec] of SLOT_SPECS.slice(0, scenario.slots).entries())
     slots.push(await createSlot(provider, spec, `slot${index}`));
+  const opened = await call("POST", "/api/me/payout-account", { token: provider.token });
+  if (opened.status !== 200)
+    throw new Error(`payout account refused: ${opened.status} ${JSON.stringify(opened.body)}`);
+  const accountId = opened.body.account.id as string;
+  if (scenario.onboarded !== false) {
+    standin.onboardAccount(accountId);
+    await pump();
+    for (const event of inbox.splice(0, inbox.length)) {
+      const res = await workerFetch(
+        new Request(event.url, { method: "POST", headers: event.headers, body: event.body }),
+      );
+      if (res.status !== 200) throw new Error(`account.updated answered ${res.status}`);
+    }
+  }
   return {
     provider,
+    accountId,
     policy: scenario.policy,
     students,
     slots,
@@ -878,6 +965,7 @@ const FAULT_PATHS: Record<FaultPath, string> = {
   cancel: "/v1/payment_intents/*/cancel",
   refunds: "/v1/refunds",
   create: "/v1/payment_intents",
+  transfers: "/v1/transfers",
 };
 
 /** Mostly a slot that has a session (one booking was confirmed), sometimes any slot. */
@@ -1208,6 +1296,12 @@ async function runCommand(world: World, cmd: Cmd, racing = false): Promise<strin
             `end slot${slotIndex} answered cancelReason ${res.body.cancelReason}; the provider ${joined ? "joined" : "never joined"}`,
           );
         verdict = noShow ? " PROVIDER_NO_SHOW" : "";
+        if (noShow) {
+          const owed = await env.DB.prepare("SELECT COUNT(*) AS n FROM payouts WHERE slot_id = ?")
+            .bind(slot.id)
+            .first<{ n: number }>();
+          if (owed?.n) violation(world, `slot${slotIndex}: a provider no-show left ${owed.n} payout(s) owed`);
+        }
       }
       if (res.status === 200 && cmd.t !== "start" && !world.endings.has(slotIndex)) {
         world.endings.set(slotIndex, {
@@ -1268,6 +1362,23 @@ async function runCommand(world: World, cmd: Cmd, racing = false): Promise<strin
     case "advance":
       await advanceTime(world);
       return "advance";
+    case "teach": {
+      const started = await runCommand(world, { t: "start", slot: cmd.slot }, racing);
+      return `${started}; ${await runCommand(world, { t: "end", slot: cmd.slot, join: true }, racing)}`;
+    }
+    case "payout": {
+      const report = await runPayouts(
+        buildDeps(env, () => Date.now() + PAYOUT_CLOCK_MS),
+        world.provider.id,
+      );
+      return `payouts → ${JSON.stringify(report)}`;
+    }
+    case "onboard": {
+      const account = standin.store.accounts.get(world.accountId);
+      if (account?.payouts_enabled) return "onboard: already";
+      standin.onboardAccount(world.accountId);
+      return "onboard";
+    }
     case "race": {
       const [a, b] = await Promise.all([runCommand(world, cmd.a, true), runCommand(world, cmd.b, true)]);
       return `race [${a}] ∥ [${b}]`;
@@ -1892,6 +2003,200 @@ async function checkQuiescent(world: World): Promise<number> {
   return rows.length;
 }
 
+// --- payouts ---------------------------------------------------------------------------------
+
+const transfersOfWorld = (world: World) => {
+  const ids = new Set(world.bookings.map((b) => b.id));
+  return [...standin.store.transfers.values()].filter((t) => t.transfer_group && ids.has(t.transfer_group));
+};
+
+/**
+ * At rest, every lesson is made due: a provider still not onboarded has been paid nothing; then
+ * onboarding completes and the job runs twice (a transfer, then reversals of later refunds).
+ */
+async function settlePayouts(world: World): Promise<void> {
+  if (!standin.store.accounts.get(world.accountId)?.payouts_enabled) {
+    await runPayouts(
+      buildDeps(env, () => Date.now() + PAYOUT_CLOCK_MS),
+      world.provider.id,
+    );
+    const early = transfersOfWorld(world);
+    if (early.length > 0)
+      violation(
+        world,
+        `transfers to an account that cannot receive payouts: ${early.map((t) => t.id).join(", ")}`,
+      );
+    standin.onboardAccount(world.accountId);
+    world.trace.push("onboard (at rest)");
+  }
+  await deliverEverything(world);
+  for (let round = 0; round < 2; round++) {
+    const report = await runPayouts(
+      buildDeps(env, () => Date.now() + PAYOUT_CLOCK_MS),
+      world.provider.id,
+    );
+    world.trace.push(`payouts (at rest) → ${JSON.stringify(report)}`);
+    await deliverEverything(world);
+  }
+}
+
+interface PayoutRowView {
+  booking_id: string;
+  status: string;
+  amount: number;
+  platform_fee: number;
+  captured: number;
+  transfer_id: string | null;
+  refunded_at_transfer: number | null;
+  amount_reversed: number;
+}
+
+/**
+ * The payout rules, from Stripe's facts alone: a booking CONFIRMED when a lesson the provider
+ * attended ended (and only such a booking) is paid captured − refunded − round(captured × 15 %) once,
+ * to the provider's account from its charge; refunds after the transfer take back
+ * round(transfer × refunded after / what was left), all of it for a full refund; and per
+ * payment the ledger says captured = refunded + transferred − reversed + fee kept + not yet paid out.
+ */
+async function checkPayouts(world: World): Promise<void> {
+  const problems: string[] = [];
+  const rows = await bookingRows(world);
+  const slotIds = world.slots.map((slot) => slot.id);
+  const payoutRows = (
+    await env.DB.prepare(
+      `SELECT booking_id, status, amount, platform_fee, captured, transfer_id, refunded_at_transfer, amount_reversed
+         FROM payouts WHERE slot_id IN (${inList(slotIds)})`,
+    )
+      .bind(...slotIds)
+      .all<PayoutRowView>()
+  ).results;
+  const payoutOf = new Map(payoutRows.map((p) => [p.booking_id, p]));
+  const transfers = transfersOfWorld(world);
+  const ledgerSum = async (kind: string, column: "booking_id" | "payment_intent_id", id: string) =>
+    (
+      await env.DB.prepare(
+        `SELECT COALESCE(SUM(amount), 0) AS n FROM money_ledger WHERE kind = ? AND ${column} = ?`,
+      )
+        .bind(kind, id)
+        .first<{ n: number }>()
+    )?.n ?? 0;
+
+  for (const row of rows) {
+    const booking = world.bookings.find((b) => b.id === row.id);
+    const intent = row.payment_intent_id
+      ? standin.store.paymentIntents.get(row.payment_intent_id)
+      : undefined;
+    const slotIndex = world.slots.findIndex((slot) => slot.id === row.slot_id);
+    // Confirmed when the lesson the provider attended ended (a full refund later may cancel it).
+    const ending = world.endings.get(slotIndex);
+    const eligible = ending?.kind === "COMPLETED" && ending.confirmed.has(row.id);
+    const payout = payoutOf.get(row.id);
+    const mine = transfers.filter((t) => t.transfer_group === row.id);
+    if (!eligible || !booking || !intent) {
+      if (payout)
+        problems.push(
+          `${row.id} (${row.status}, slot${slotIndex}): a payout ${payout.status} it never earned`,
+        );
+      if (mine.length > 0)
+        problems.push(`${row.id} (${row.status}): ${mine.length} transfer(s) it never earned`);
+      continue;
+    }
+    const refunds = refundsOf(intent.id);
+    const C = intent.amount_received;
+    const R = sumOf(refunds, "succeeded");
+    const pending = sumOf(refunds, "pending");
+    const F = Math.round((C * FEE_PERCENT) / 100);
+    if (mine.length > 1) problems.push(`${row.id}: ${mine.length} transfers (at most one)`);
+    const transfer = mine[0];
+    if (!payout) {
+      seen("payout: none owed");
+      if (transfer) problems.push(`${row.id}: transfer ${transfer.id} without a payout row`);
+      if (C - R - F > 0)
+        problems.push(`${row.id}: ${C - R - F} owed (captured ${C}, refunded ${R}) but no payout`);
+      continue;
+    }
+    seen(`payout ${payout.status}`);
+    if (payout.platform_fee !== F)
+      problems.push(`${row.id}: platform fee ${payout.platform_fee}, round(${C} × 15 %) is ${F}`);
+    let transferred = 0;
+    let reversed = 0;
+    let notYetPaid = 0;
+    let feeKept: number;
+    if (payout.status === "SCHEDULED") {
+      if (transfer) problems.push(`${row.id}: SCHEDULED but Stripe has transfer ${transfer.id}`);
+      if (pending === 0)
+        problems.push(`${row.id}: still SCHEDULED when due, onboarded and no refund pending`);
+      notYetPaid = Math.max(0, C - R - F);
+      feeKept = Math.min(F, C - R);
+    } else {
+      if (!transfer) {
+        problems.push(`${row.id}: ${payout.status} but Stripe has no transfer for it`);
+        continue;
+      }
+      const R0 = payout.refunded_at_transfer ?? -1;
+      const base = C - R0;
+      const T = transfer.amount;
+      if (R0 < 0 || R0 > R)
+        problems.push(`${row.id}: refunded at transfer ${R0}, but Stripe has ${R} refunded`);
+      if (T !== Math.max(0, base - F))
+        problems.push(
+          `${row.id}: transferred ${T}, captured ${C} − refunded before ${R0} − fee ${F} is ${base - F}`,
+        );
+      if (payout.amount !== T || payout.transfer_id !== transfer.id)
+        problems.push(
+          `${row.id}: payout says ${payout.amount} by ${payout.transfer_id}, Stripe ${T} by ${transfer.id}`,
+        );
+      if (transfer.destination !== world.accountId)
+        problems.push(`${row.id}: transferred to ${transfer.destination}`);
+      if (transfer.source_transaction !== intent.latest_charge)
+        problems.push(
+          `${row.id}: transfer's source ${transfer.source_transaction}, the charge is ${intent.latest_charge}`,
+        );
+      const after = R - R0;
+      const V = after >= base ? T : Math.round((T * after) / base);
+      if (transfer.amount_reversed !== V || payout.amount_reversed !== V)
+        problems.push(
+          `${row.id}: reversed ${transfer.amount_reversed} at Stripe, ${payout.amount_reversed} in D1; ${after} refunded after a ${T} transfer of ${base} left takes back ${V}`,
+        );
+      const status = V === 0 ? "PAID" : V >= T ? "REVERSED" : "PARTIALLY_REVERSED";
+      if (payout.status !== status) problems.push(`${row.id}: payout ${payout.status}, expected ${status}`);
+      if ((await ledgerSum("transferred", "booking_id", row.id)) !== T)
+        problems.push(`${row.id}: the ledger's transfers ≠ ${T}`);
+      if ((await ledgerSum("transfer_reversed", "booking_id", row.id)) !== V)
+        problems.push(`${row.id}: the ledger's reversals ≠ ${V}`);
+      transferred = T;
+      reversed = V;
+      feeKept = Math.min(F, base) - (after - V);
+    }
+    if (feeKept < 0) problems.push(`${row.id}: the platform kept ${feeKept} (negative)`);
+    const ledgerCaptured = await ledgerSum("captured", "payment_intent_id", intent.id);
+    const ledgerRefunded = await ledgerSum("refund_succeeded", "payment_intent_id", intent.id);
+    if (ledgerCaptured !== ledgerRefunded + transferred - reversed + feeKept + notYetPaid)
+      problems.push(
+        `${row.id}: ledger captured ${ledgerCaptured} ≠ refunded ${ledgerRefunded} + transferred ${transferred} − reversed ${reversed} + fee kept ${feeKept} + not yet paid out ${notYetPaid}`,
+      );
+  }
+  for (const transfer of transfers) {
+    if (!rows.some((r) => r.id === transfer.transfer_group))
+      problems.push(`transfer ${transfer.id} for ${transfer.transfer_group}, not a booking of this world`);
+  }
+  // The provider's own view agrees with D1.
+  const view = await call("GET", "/api/me/earnings", { token: world.provider.token });
+  if (view.status !== 200) problems.push(`GET /api/me/earnings answered ${view.status}`);
+  else {
+    for (const line of view.body.payouts as { bookingId: string; status: string; amount: number }[]) {
+      const payout = payoutOf.get(line.bookingId);
+      if (!payout || payout.status !== line.status || payout.amount !== line.amount)
+        problems.push(
+          `earnings shows ${line.bookingId} ${line.status} ${line.amount}, D1 ${payout?.status} ${payout?.amount}`,
+        );
+    }
+    if (view.body.payouts.length !== payoutRows.length)
+      problems.push(`earnings lists ${view.body.payouts.length} payouts, D1 has ${payoutRows.length}`);
+  }
+  if (problems.length > 0) violation(world, `payout invariants broken:\n  ${problems.join("\n  ")}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function runScenario(scenario: Scenario): Promise<void> {
@@ -1911,6 +2216,9 @@ async function runScenario(scenario: Scenario): Promise<void> {
     world.trace.push("--- quiescence ---");
     await quiesce(world);
     totals.bookings += await checkQuiescent(world);
+    world.trace.push("--- payouts ---");
+    await settlePayouts(world);
+    await checkPayouts(world);
     totals.sequences += 1;
   } catch (error) {
     if (!firstFailureReported) {
