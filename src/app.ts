@@ -5,8 +5,10 @@ import type { AppEnv } from "./http/context";
 import { handleError, handleNotFound } from "./http/errors";
 import { authenticate } from "./http/middleware/auth";
 import { limitBody } from "./http/middleware/body-limit";
+import { apiDocRoutes, type DocumentedApp } from "./http/openapi";
 import { authRoutes } from "./routes/auth";
 import { bookingRoutes, slotBookingRoutes } from "./routes/bookings";
+import { calendarFeedRoutes, calendarPublicRoutes } from "./routes/calendar-feed";
 import { configRoutes } from "./routes/config";
 import { conversationRoutes, meUnreadRoutes } from "./routes/conversations";
 import { devRoutes } from "./routes/dev";
@@ -18,6 +20,7 @@ import { payoutRoutes } from "./routes/payouts";
 import { providerRoutes } from "./routes/providers";
 import { sessionRoutes } from "./routes/sessions";
 import { slotRoutes } from "./routes/slots";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints";
 import { webhookRoutes } from "./routes/webhooks";
 import { TUTOR_LIMITS } from "./shared/tutor-types";
 
@@ -47,6 +50,9 @@ export function createApp() {
     .route("/me", notificationRoutes)
     .route("/me", meUnreadRoutes)
     .route("/me", payoutRoutes)
+    .route("/me", webhookEndpointRoutes)
+    .route("/me", calendarFeedRoutes)
+    .route("/calendar", calendarPublicRoutes)
     .route("/providers", providerRoutes)
     .route("/slots", slotRoutes)
     .route("/slots", slotBookingRoutes)
@@ -56,7 +62,12 @@ export function createApp() {
     .route("/conversations", conversationRoutes)
     .route("/webhooks", webhookRoutes)
     .route("/dev", devRoutes)
-    .route("/availability-patterns", patternRoutes);
+    .route("/availability-patterns", patternRoutes)
+    // GET /api/openapi.json and /api/docs, documenting this sub-app (read on first request).
+    .route(
+      "/",
+      apiDocRoutes((): DocumentedApp => api),
+    );
 
   api.onError(handleError);
 

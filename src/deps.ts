@@ -34,6 +34,8 @@ export interface Deps {
   slots: SlotObjects;
   /** Tutors' profile photos (R2). */
   photos: PhotoStore;
+  /** Outbound webhook deliveries (Cloudflare Queues). */
+  webhookQueue: Queue<unknown>;
 }
 
 function lazy<T>(make: () => T): () => T {
@@ -78,6 +80,9 @@ export function buildDeps(env: Env, now: () => number = () => Date.now()): Deps 
     },
     get photos() {
       return r2PhotoStore(env.PHOTOS);
+    },
+    get webhookQueue() {
+      return env.WEBHOOKS;
     },
   };
 }

@@ -1,14 +1,31 @@
 import { createApp } from "./app";
 import { buildDeps } from "./deps";
 import { runScheduled } from "./jobs/scheduled";
+import { dispatchWebhookEvents, handleWebhookBatch } from "./services/webhook-delivery";
 
 export { ConversationObject } from "../durable-objects/conversation";
 export { SlotObject } from "../durable-objects/slot";
 
 const app = createApp();
 
+/** Requests that may have changed something: their webhook events are sent at once. */
+const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
 export default {
-  fetch: app.fetch,
+  async fetch(request, env, ctx) {
+    const response = await app.fetch(request, env, ctx);
+    if (CHANGES.has(request.method) && response.status < 500) {
+      ctx.waitUntil(
+        dispatchWebhookEvents(buildDeps(env)).catch((error: unknown) =>
+          console.warn("webhook dispatch", error),
+        ),
+      );
+    }
+    return response;
+  },
+  async queue(batch, env, _ctx) {
+    await handleWebhookBatch(buildDeps(env), batch);
+  },
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(
       Promise.resolve()

@@ -9,6 +9,7 @@ import {
 } from "../domain/payment-state";
 import type { CancelledBy, WaitlistStatus } from "../shared/api-types";
 import { runBatch, statement } from "./statements";
+import { bookingEvent, refundEvent, rescheduleEvent } from "./webhook-outbox";
 
 /**
  * D1 writes of the booking lifecycle, used by the slot object. Each is one atomic batch,
@@ -223,6 +224,7 @@ export function createSlotRecords(d1: D1Database, clock: () => number): SlotReco
                AND EXISTS (SELECT 1 FROM bookings WHERE id = ${bookingId} AND status = 'CONFIRMED')
             ON CONFLICT(student_id, provider_id) DO NOTHING`,
         recountSeats(slotId),
+        bookingEvent("booking.confirmed", bookingId, now),
       ]);
     },
 
@@ -237,6 +239,7 @@ export function createSlotRecords(d1: D1Database, clock: () => number): SlotReco
         sql`UPDATE payments SET status = 'REFUND_PENDING', updated_at = ${now}
              WHERE booking_id = ${bookingId} AND status IN ('SUCCEEDED', 'PARTIALLY_REFUNDED')`,
         recountSeats(slotId),
+        bookingEvent("booking.cancelled", bookingId, now),
       ]);
     },
 
@@ -286,8 +289,11 @@ export function createSlotRecords(d1: D1Database, clock: () => number): SlotReco
       if (snapshot.captured > 0) statements.push(fact("captured", snapshot.intentId, snapshot.captured));
       for (const refund of snapshot.refunds) {
         statements.push(fact("refund_created", refund.id, refund.amount));
-        if (refund.status === "succeeded")
+        if (refund.status === "succeeded") {
           statements.push(fact("refund_succeeded", refund.id, refund.amount));
+          const told = { ...refund, currency: snapshot.currency, paymentIntentId: snapshot.intentId };
+          statements.push(refundEvent(told, bookingId, slotId, now));
+        }
         if (refund.status === "failed") statements.push(fact("refund_failed", refund.id, refund.amount));
       }
       await runBatch(d1, statements);
@@ -337,6 +343,7 @@ export function createSlotRecords(d1: D1Database, clock: () => number): SlotReco
              WHERE id = ${fromBookingId} AND status = 'CONFIRMED'`,
         recountSeats(slotId),
         recountSeats(move.fromSlotId),
+        rescheduleEvent(newBookingId, now),
       ]);
     },
 

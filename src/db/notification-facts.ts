@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { NotificationKind } from "../domain/email-templates";
 import { BOOKING_WINDOW_MS } from "../shared/limits";
 import { DAY_MS, HOUR_MS } from "../shared/time";
+import { lessonMovesSql, lessonRootSql } from "./calendar-records";
 import { statement } from "./statements";
 
 /**
@@ -36,6 +37,21 @@ export interface LessonFact {
   startsAt: number;
   endsAt: number;
   group: boolean;
+  /** slots.version: the provider's calendar SEQUENCE counts the slot's edits. */
+  slotVersion: number;
+}
+
+/** Where a student's booking stands in its reschedule chain: their calendar event (see lesson-calendar). */
+export interface BookingChain {
+  /** The chain's first booking (the booking itself when it was never moved). */
+  firstBookingId: string;
+  /** Reschedules from the first booking to this one. */
+  moves: number;
+}
+
+/** A session's participant with the booking that seats them. */
+export interface Participant extends Person, BookingChain {
+  bookingId: string;
 }
 
 export interface ConfirmedBookingFact extends LessonFact {
@@ -46,7 +62,7 @@ export interface ConfirmedBookingFact extends LessonFact {
   provider: Person;
 }
 
-export interface RefundFact {
+export interface RefundFact extends BookingChain {
   bookingId: string;
   /** Null for a booking that never got its session. */
   sessionId: string | null;
@@ -73,7 +89,7 @@ export interface RefundFailedFact {
 export interface SessionFact extends LessonFact {
   provider: Person;
   /** The participants the scan's filter selects (confirmed seats), in booking order. */
-  participants: Person[];
+  participants: Participant[];
 }
 
 /** To the provider: a student cancelled a confirmed booking. */
@@ -89,7 +105,7 @@ export interface StudentCancelledFact {
 }
 
 /** A booking moved to another slot: the lesson fields are the new booking's, `previous` the old slot. */
-export interface RescheduledFact extends LessonFact {
+export interface RescheduledFact extends LessonFact, BookingChain {
   /** The new booking (its `rescheduled_from` is the old one). */
   bookingId: string;
   previous: { startsAt: number; endsAt: number };
@@ -206,6 +222,7 @@ type SessionFactRow = PersonColumns<"provider"> & {
   startsAt: number;
   endsAt: number;
   isGroup: number;
+  slotVersion: number;
 };
 
 export function createNotificationFacts(d1: D1Database): NotificationFacts {
@@ -219,7 +236,7 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
       d1,
       sql`
         SELECT ts.id AS sessionId, s.starts_at AS startsAt, s.ends_at AS endsAt,
-               s.session_type = 'GROUP' AS isGroup, ${personColumns("p", "provider")}
+               s.session_type = 'GROUP' AS isGroup, s.version AS slotVersion, ${personColumns("p", "provider")}
           FROM slots s
           JOIN teaching_sessions ts ON ts.slot_id = s.id
           JOIN users p ON p.id = ts.provider_id
@@ -240,14 +257,15 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
       startsAt: row.startsAt,
       endsAt: row.endsAt,
       group: row.isGroup === 1,
+      slotVersion: row.slotVersion,
       provider: person(row, "provider"),
       participants: participants.get(row.sessionId) ?? [],
     }));
   }
 
   /** The participants of these sessions (at most SCAN_LIMIT ids, one query) that `filter` selects. */
-  async function loadRecipients(sessionIds: string[], filter: SQL): Promise<Map<string, Person[]>> {
-    const bySession = new Map<string, Person[]>();
+  async function loadRecipients(sessionIds: string[], filter: SQL): Promise<Map<string, Participant[]>> {
+    const bySession = new Map<string, Participant[]>();
     if (sessionIds.length === 0) return bySession;
     const ids = sql.join(
       sessionIds.map((id) => sql`${id}`),
@@ -256,16 +274,19 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
     const { results } = await statement(
       d1,
       sql`
-        SELECT sp.session_id AS sessionId, ${personColumns("u", "user")}
+        SELECT sp.session_id AS sessionId, sp.booking_id AS bookingId,
+               ${lessonRootSql("sp.booking_id")} AS firstBookingId, ${lessonMovesSql("sp.booking_id")} AS moves,
+               ${personColumns("u", "user")}
           FROM session_participants sp
           JOIN teaching_sessions ts ON ts.id = sp.session_id
           JOIN users u ON u.id = sp.user_id
          WHERE sp.session_id IN (${ids}) AND ${filter}
          ORDER BY sp.joined_at, u.name`,
-    ).all<PersonColumns<"user"> & { sessionId: string }>();
+    ).all<PersonColumns<"user"> & { sessionId: string } & Omit<Participant, keyof Person>>();
     for (const row of results) {
       const list = bySession.get(row.sessionId) ?? [];
-      list.push(person(row, "user"));
+      const { bookingId, firstBookingId, moves } = row;
+      list.push({ ...person(row, "user"), bookingId, firstBookingId, moves });
       bySession.set(row.sessionId, list);
     }
     return bySession;
@@ -311,7 +332,7 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
         sql`
           SELECT b.id AS bookingId, COALESCE(b.session_id, b.id) AS sessionId, b.amount AS amount,
                  b.currency AS currency, s.starts_at AS startsAt, s.ends_at AS endsAt,
-                 s.session_type = 'GROUP' AS isGroup,
+                 s.session_type = 'GROUP' AS isGroup, s.version AS slotVersion,
                  ${personColumns("st", "student")}, ${personColumns("p", "provider")}
             FROM bookings b
             JOIN slots s ON s.id = b.slot_id
@@ -339,6 +360,7 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
         startsAt: row.startsAt,
         endsAt: row.endsAt,
         group: isGroup === 1,
+        slotVersion: row.slotVersion,
         amount: row.amount,
         currency: row.currency,
         student: person(row, "student"),
@@ -355,6 +377,7 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
         d1,
         sql`
           SELECT b.id AS bookingId, b.session_id AS sessionId, pay.status AS paymentStatus,
+                 ${lessonRootSql("b.id")} AS firstBookingId, ${lessonMovesSql("b.id")} AS moves,
                  pay.currency AS currency,
                  CASE WHEN pay.status != 'REFUND_PENDING' THEN pay.refunded_amount - ${refundedForReschedules}
                       WHEN pay.refund_pending_amount > 0 THEN pay.refund_pending_amount
@@ -379,6 +402,8 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
       return results.map((row) => ({
         bookingId: row.bookingId,
         sessionId: row.sessionId,
+        firstBookingId: row.firstBookingId,
+        moves: row.moves,
         startsAt: row.startsAt,
         endsAt: row.endsAt,
         paymentStatus: row.paymentStatus,
@@ -480,6 +505,8 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
         sql`
           SELECT b.id AS bookingId, COALESCE(b.session_id, b.id) AS sessionId,
                  ns.starts_at AS startsAt, ns.ends_at AS endsAt, ns.session_type = 'GROUP' AS isGroup,
+                 ns.version AS slotVersion, ${lessonRootSql("b.id")} AS firstBookingId,
+                 ${lessonMovesSql("b.id")} AS moves,
                  os.starts_at AS previousStartsAt, os.ends_at AS previousEndsAt,
                  MAX(0, o.amount - b.amount) AS refundAmount, b.currency AS currency,
                  ${personColumns("st", "student")}, ${personColumns("p", "provider")}
@@ -511,6 +538,9 @@ export function createNotificationFacts(d1: D1Database): NotificationFacts {
         startsAt: row.startsAt,
         endsAt: row.endsAt,
         group: row.isGroup === 1,
+        slotVersion: row.slotVersion,
+        firstBookingId: row.firstBookingId,
+        moves: row.moves,
         previous: { startsAt: row.previousStartsAt, endsAt: row.previousEndsAt },
         refundAmount: row.refundAmount,
         currency: row.currency,

@@ -12,6 +12,7 @@ import {
   users,
 } from "./schema";
 import { runBatch } from "./statements";
+import { payoutEvent } from "./webhook-outbox";
 
 export interface PayoutLine extends PayoutRow {
   studentName: string;
@@ -245,6 +246,7 @@ export function createPayoutRecords(db: Db, d1: D1Database): PayoutRecords {
           })
           .where(and(eq(payouts.bookingId, row.bookingId), eq(payouts.status, "SCHEDULED"))),
         ledgerFact(row, "transferred", transfer.id, facts.amount, now),
+        payoutEvent(row.bookingId, now),
       ]);
     },
 

@@ -11,6 +11,7 @@ import { createPayoutRecords, type PayoutRecords } from "./payout-records";
 import { createSessionRecords, type SessionRecords } from "./session-records";
 import { createSlotRecordsForServices, type SlotRowRecords } from "./slot-records";
 import { createWaitlistRecords, type WaitlistRecords } from "./waitlist-records";
+import { createWebhookRecords, type WebhookRecords } from "./webhook-records";
 
 /**
  * Every repository the services use, one per aggregate. SQL lives only in src/db: services ask
@@ -29,6 +30,7 @@ export interface Records {
   sessions: SessionRecords;
   slots: SlotRowRecords;
   waitlist: WaitlistRecords;
+  webhooks: WebhookRecords;
 }
 
 export function createRecords(db: Db, d1: D1Database): Records {
@@ -45,5 +47,6 @@ export function createRecords(db: Db, d1: D1Database): Records {
     sessions: createSessionRecords(db, d1),
     slots: createSlotRecordsForServices(db, d1),
     waitlist: createWaitlistRecords(db),
+    webhooks: createWebhookRecords(db, d1),
   };
 }

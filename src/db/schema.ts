@@ -518,3 +518,106 @@ export const waitlistEntries = sqliteTable(
   ],
 );
 export type WaitlistRow = typeof waitlistEntries.$inferSelect;
+
+export const webhookEventTypes = [
+  "booking.confirmed",
+  "booking.cancelled",
+  "booking.rescheduled",
+  "session.started",
+  "session.ended",
+  "session.cancelled",
+  "refund.succeeded",
+  "payout.paid",
+] as const;
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+
+/** A provider's outbound webhook endpoint (Standard Webhooks). The secret signs every delivery. */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    providerId: text("provider_id")
+      .notNull()
+      .references(() => users.id),
+    url: text("url").notNull(),
+    /** JSON array of event types; null: every type. */
+    events: text("events"),
+    /** whsec_… (kept to sign; shown to the provider once). */
+    secret: text("secret").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** Deleted endpoints stop receiving; their delivery log stays until cleanup. */
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("webhook_endpoints_provider").on(t.providerId)],
+);
+
+/**
+ * The outbox of events: written in the same D1 batch as the change it tells of, one row per
+ * (type, subject) so a repeated batch cannot invent a second event.
+ */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    providerId: text("provider_id").notNull(),
+    type: text("type", { enum: webhookEventTypes }).notNull(),
+    /** booking id, session id, refund id or payout's booking id: what makes the event unique. */
+    subjectId: text("subject_id").notNull(),
+    /** The body's `data` as JSON. */
+    data: text("data").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** Set once a delivery per subscribed endpoint has been queued. */
+    dispatchedAt: integer("dispatched_at"),
+  },
+  (t) => [
+    uniqueIndex("webhook_events_subject").on(t.type, t.subjectId),
+    index("webhook_events_undispatched").on(t.dispatchedAt, t.createdAt),
+  ],
+);
+
+export const webhookDeliveryStatuses = ["PENDING", "DELIVERED", "FAILED"] as const;
+
+/** One event to one endpoint: its attempts and where it stands. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    status: text("status", { enum: webhookDeliveryStatuses }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    nextAttemptAt: integer("next_attempt_at"),
+    /** JSON array of {at, statusCode?, error?, durationMs}: the delivery log. */
+    log: text("log").notNull().default("[]"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_pair").on(t.eventId, t.endpointId),
+    index("webhook_deliveries_endpoint").on(t.endpointId, t.createdAt),
+  ],
+);
+
+/** Deliveries that ran out of attempts, with the body they carried (the dead letters). */
+export const webhookDeadLetters = sqliteTable("webhook_dead_letters", {
+  deliveryId: text("delivery_id").primaryKey(),
+  endpointId: text("endpoint_id").notNull(),
+  eventId: text("event_id").notNull(),
+  body: text("body").notNull(),
+  failedAt: integer("failed_at").notNull(),
+});
+
+/** A person's secret calendar feed: only the token's SHA-256 is kept. */
+export const calendarFeeds = sqliteTable("calendar_feeds", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  tokenHash: text("token_hash").notNull().unique(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

@@ -12,6 +12,7 @@ import {
   teachingSessions,
 } from "./schema";
 import { runBatch } from "./statements";
+import { sessionEvent } from "./webhook-outbox";
 
 export interface Participant {
   userId: string;
@@ -116,6 +117,7 @@ export function createSessionRecords(db: Db, d1: D1Database): SessionRecords {
         sql`UPDATE teaching_sessions SET status = 'IN_PROGRESS', started_at = ${now} WHERE id = ${id} AND status = 'SCHEDULED'`,
         sql`UPDATE slots SET status = 'IN_PROGRESS', updated_at = ${now}
              WHERE id = ${slotId} AND EXISTS (SELECT 1 FROM teaching_sessions WHERE id = ${id} AND started_at = ${now})`,
+        sessionEvent("session.started", id, now),
       ]);
       return started?.meta.changes === 1;
     },
@@ -148,6 +150,7 @@ export function createSessionRecords(db: Db, d1: D1Database): SessionRecords {
                AND EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = ${id} AND a.user_id = ts.provider_id)
                AND p.amount_captured - p.refunded_amount - ${fee} > 0
             ON CONFLICT (booking_id) DO NOTHING`,
+        sessionEvent("session.ended", id, now),
       ]);
       return ended?.meta.changes === 1;
     },
@@ -158,6 +161,7 @@ export function createSessionRecords(db: Db, d1: D1Database): SessionRecords {
              WHERE id = ${id} AND status = 'SCHEDULED'`,
         sql`UPDATE slots SET status = 'CANCELLED', updated_at = ${now}
              WHERE id = ${slotId} AND EXISTS (SELECT 1 FROM teaching_sessions WHERE id = ${id} AND status = 'CANCELLED')`,
+        sessionEvent("session.cancelled", id, now),
       ]);
       return cancelled?.meta.changes === 1;
     },

@@ -22,6 +22,7 @@ function realDateTime(match: RegExpExecArray): boolean {
 export const instant = z
   .string()
   .max(40)
+  .meta({ format: "date-time", description: "ISO 8601 with a zone, e.g. 2026-12-01T09:00:00Z" })
   .transform((value, ctx) => {
     const match = ISO_INSTANT.exec(value);
     const ms = Date.parse(value);

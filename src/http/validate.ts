@@ -1,5 +1,5 @@
-import { zValidator } from "@hono/zod-validator";
 import type { ValidationTargets } from "hono";
+import { validator } from "hono-openapi";
 import type { ZodType } from "zod";
 import { AppError } from "../domain/errors";
 
@@ -10,21 +10,27 @@ export interface FieldIssue {
 
 /**
  * zod validation for any request part, with one shared hook so every 400 has the same shape:
- * VALIDATION_FAILED with `details: [{ path, message }]`.
+ * VALIDATION_FAILED with `details: [{ path, message }]`. Built on hono-openapi's validator, so the
+ * schema that checks a request is also the one GET /api/openapi.json shows for it.
  */
 export function validate<Target extends keyof ValidationTargets, Schema extends ZodType>(
   target: Target,
   schema: Schema,
 ) {
-  return zValidator(target, schema, (result) => {
+  return validator(target, schema, (result) => {
     if (!result.success) {
-      const details: FieldIssue[] = result.error.issues.map((issue) => ({
-        path: issue.path.map(String).join("."),
+      const details: FieldIssue[] = result.error.map((issue) => ({
+        path: joinPath(issue.path),
         message: issue.message,
       }));
       throw new AppError("VALIDATION_FAILED", describe(target, details), details);
     }
   });
+}
+
+/** A Standard Schema issue path (keys, or segments carrying a key) as "a.0.b". */
+function joinPath(path: readonly (PropertyKey | { readonly key: PropertyKey })[] | undefined): string {
+  return (path ?? []).map((part) => String(typeof part === "object" ? part.key : part)).join(".");
 }
 
 function describe(target: string, issues: FieldIssue[]): string {

@@ -5,6 +5,7 @@ import { runPayouts } from "../services/payouts";
 import { cancelProviderNoShows } from "../services/sessions";
 import { removeExpiredUnbookedSlots } from "../services/slots";
 import { recoverMissedStripeEvents } from "../services/stripe-events";
+import { dispatchWebhookEvents } from "../services/webhook-delivery";
 import { DAY_MS, MINUTE_MS } from "../shared/time";
 import { runNotifications } from "./notifications";
 
@@ -31,6 +32,7 @@ export async function runScheduled(cron: string, deps: Deps): Promise<Record<str
     await run("payouts", () => runPayouts(deps));
     await run("removedSlots", () => removeExpiredUnbookedSlots(deps));
     await run("notifications", () => runNotifications(deps));
+    await run("webhooks", () => dispatchWebhookEvents(deps));
   }
   if (cron === DAILY_CRON) await run("patterns", () => topUpPatterns(deps));
   return report;

@@ -1,10 +1,12 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
+import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
 import { isOwnOrigin, readToken, SESSION_COOKIE } from "../http/middleware/auth";
 import { rateLimit } from "../http/middleware/rate-limit";
+import { errors, json, noContent, PUBLIC, signedInSchema } from "../http/openapi";
 import { locale, personName, timeZone } from "../http/schemas";
 import { validate } from "../http/validate";
 import { login, logout, register, SESSION_TTL_MS } from "../services/accounts";
@@ -59,20 +61,63 @@ function sameOriginForCookie(): MiddlewareHandler<AppEnv> {
 }
 
 export const authRoutes = new Hono<AppEnv>()
-  .post("/register", authLimit, validate("json", registerBody), async (c) => {
-    const result = await register(c.get("deps"), c.req.valid("json"));
-    setSessionCookie(c, result.token);
-    return c.json(result, 201);
-  })
-  .post("/login", authLimit, validate("json", loginBody), async (c) => {
-    const { email, password } = c.req.valid("json");
-    const result = await login(c.get("deps"), email, password);
-    setSessionCookie(c, result.token);
-    return c.json(result, 200);
-  })
-  .post("/logout", sameOriginForCookie(), async (c) => {
-    const found = readToken(c);
-    if (found) await logout(c.get("deps"), found.token);
-    deleteCookie(c, SESSION_COOKIE, { path: "/" });
-    return c.body(null, 204);
-  });
+  .post(
+    "/register",
+    describeRoute({
+      summary: "Sign up",
+      description:
+        "Creates a provider or student account and signs it in: answers the user and a Bearer token, and sets the HttpOnly session cookie.",
+      tags: ["Auth"],
+      security: PUBLIC,
+      responses: {
+        201: json("The new user and a session token.", signedInSchema),
+        ...errors(400, 429, "EMAIL_TAKEN"),
+      },
+    }),
+    authLimit,
+    validate("json", registerBody),
+    async (c) => {
+      const result = await register(c.get("deps"), c.req.valid("json"));
+      setSessionCookie(c, result.token);
+      return c.json(result, 201);
+    },
+  )
+  .post(
+    "/login",
+    describeRoute({
+      summary: "Sign in",
+      description: "Answers the user and a Bearer token, and sets the HttpOnly session cookie.",
+      tags: ["Auth"],
+      security: PUBLIC,
+      responses: {
+        200: json("The user and a session token.", signedInSchema),
+        ...errors(400, 429, "INVALID_CREDENTIALS"),
+      },
+    }),
+    authLimit,
+    validate("json", loginBody),
+    async (c) => {
+      const { email, password } = c.req.valid("json");
+      const result = await login(c.get("deps"), email, password);
+      setSessionCookie(c, result.token);
+      return c.json(result, 200);
+    },
+  )
+  .post(
+    "/logout",
+    describeRoute({
+      summary: "Sign out",
+      description:
+        "Ends the caller's session (if any), closes its open WebSockets and clears the cookie. With the cookie, only from the app's own origin.",
+      tags: ["Auth"],
+      security: PUBLIC,
+      responses: { 204: noContent, ...errors(403) },
+    }),
+    sameOriginForCookie(),
+    async (c) => {
+      const found = readToken(c);
+      if (found) await logout(c.get("deps"), found.token);
+      deleteCookie(c, SESSION_COOKIE, { path: "/" });
+      return c.body(null, 204);
+    },
+  );

@@ -1,8 +1,10 @@
 import { type Context, Hono } from "hono";
+import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
 import { currentUser, isOwnOrigin, readToken, requireUser } from "../http/middleware/auth";
+import { errors, json, upgrade } from "../http/openapi";
 import { id, idParam, instant } from "../http/schemas";
 import { validate } from "../http/validate";
 import {
@@ -64,30 +66,94 @@ function upgraded(response: Response): Response {
  * ONE_TO_ONE booking or by the student (`POST /`), with unread counts and live sockets.
  */
 export const conversationRoutes = new Hono<AppEnv>()
-  .get("/", requireUser(), async (c) => {
-    return c.json({ conversations: await listConversations(c.get("deps"), currentUser(c)) }, 200);
-  })
-  .post("/", requireUser("student"), validate("json", openBody), async (c) => {
-    const { conversation, created } = await openConversationWith(
-      c.get("deps"),
-      currentUser(c),
-      c.req.valid("json").providerId,
-    );
-    return created ? c.json(conversation, 201) : c.json(conversation, 200);
-  })
+  .get(
+    "/",
+    describeRoute({
+      summary: "My conversations",
+      description: "The caller's 1-to-1 chats, with the members, the last message and the unread count.",
+      tags: ["Conversations"],
+      responses: { 200: json("`{conversations}`"), ...errors(401) },
+    }),
+    requireUser(),
+    async (c) => {
+      return c.json({ conversations: await listConversations(c.get("deps"), currentUser(c)) }, 200);
+    },
+  )
+  .post(
+    "/",
+    describeRoute({
+      summary: "Open a chat with a tutor",
+      description: "For a student: the conversation with that provider, created on first call.",
+      tags: ["Conversations"],
+      responses: {
+        201: json("The new conversation."),
+        200: json("The conversation that already existed."),
+        ...errors(400, 401, 403, 404),
+      },
+    }),
+    requireUser("student"),
+    validate("json", openBody),
+    async (c) => {
+      const { conversation, created } = await openConversationWith(
+        c.get("deps"),
+        currentUser(c),
+        c.req.valid("json").providerId,
+      );
+      return created ? c.json(conversation, 201) : c.json(conversation, 200);
+    },
+  )
   // The nav's total; GET /api/me/unread where meUnreadRoutes is mounted.
-  .get("/unread", requireUser(), async (c) => {
-    return c.json({ unread: await countUnread(c.get("deps"), currentUser(c)) }, 200);
-  })
-  .get("/ws", async (c) => {
-    return upgraded(await openFeedSocket(c.get("deps"), socketCaller(c), c.req.raw));
-  })
-  .get("/:id/ws", validate("param", idParam), async (c) => {
-    const caller = socketCaller(c);
-    return upgraded(await openConversationSocket(c.get("deps"), c.req.valid("param").id, caller, c.req.raw));
-  })
+  .get(
+    "/unread",
+    describeRoute({
+      summary: "Unread messages in all my chats",
+      tags: ["Conversations"],
+      responses: { 200: json("`{unread}`: a count."), ...errors(401) },
+    }),
+    requireUser(),
+    async (c) => {
+      return c.json({ unread: await countUnread(c.get("deps"), currentUser(c)) }, 200);
+    },
+  )
+  .get(
+    "/ws",
+    describeRoute({
+      summary: "Live feed of all my chats (WebSocket)",
+      description:
+        "Upgrades to a WebSocket that pushes new messages and unread counts of every conversation of the caller.",
+      tags: ["Conversations"],
+      ...upgrade,
+      responses: { ...upgrade.responses, ...errors(401, 403) },
+    }),
+    async (c) => {
+      return upgraded(await openFeedSocket(c.get("deps"), socketCaller(c), c.req.raw));
+    },
+  )
+  .get(
+    "/:id/ws",
+    describeRoute({
+      summary: "Live chat (WebSocket)",
+      description: "Upgrades to a WebSocket for one conversation, members only.",
+      tags: ["Conversations"],
+      ...upgrade,
+      responses: { ...upgrade.responses, ...errors(400, 401, 403, 404) },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const caller = socketCaller(c);
+      return upgraded(
+        await openConversationSocket(c.get("deps"), c.req.valid("param").id, caller, c.req.raw),
+      );
+    },
+  )
   .get(
     "/:id/messages",
+    describeRoute({
+      summary: "A chat's messages",
+      description: "Oldest first; `before` and `limit` page back through older ones. Members only.",
+      tags: ["Conversations"],
+      responses: { 200: json("`{messages: [{id, senderId, text, sentAt}]}`"), ...errors(400, 401, 403, 404) },
+    }),
     requireUser(),
     validate("param", idParam),
     validate("query", pageQuery),
@@ -103,6 +169,12 @@ export const conversationRoutes = new Hono<AppEnv>()
   )
   .post(
     "/:id/messages",
+    describeRoute({
+      summary: "Send a message",
+      description: "Members only; at most 4000 characters.",
+      tags: ["Conversations"],
+      responses: { 201: json("The stored message."), ...errors(400, 401, 403, 404, 429) },
+    }),
     requireUser(),
     validate("param", idParam),
     validate("json", messageBody),
@@ -116,17 +188,39 @@ export const conversationRoutes = new Hono<AppEnv>()
       return c.json(message, 201);
     },
   )
-  .post("/:id/read", requireUser(), validate("param", idParam), validate("json", readBody), async (c) => {
-    const answer = await markConversationRead(
-      c.get("deps"),
-      currentUser(c),
-      c.req.valid("param").id,
-      c.req.valid("json").at,
-    );
-    return c.json(answer, 200);
-  });
+  .post(
+    "/:id/read",
+    describeRoute({
+      summary: "Mark a chat read",
+      description: "Up to the newest message, or up to `at` (a message's sentAt).",
+      tags: ["Conversations"],
+      responses: { 200: json("The conversation's new read state."), ...errors(400, 401, 403, 404) },
+    }),
+    requireUser(),
+    validate("param", idParam),
+    validate("json", readBody),
+    async (c) => {
+      const answer = await markConversationRead(
+        c.get("deps"),
+        currentUser(c),
+        c.req.valid("param").id,
+        c.req.valid("json").at,
+      );
+      return c.json(answer, 200);
+    },
+  );
 
 /** GET /unread for mounting under /api/me (`.route("/me", meUnreadRoutes)` in src/app.ts). */
-export const meUnreadRoutes = new Hono<AppEnv>().get("/unread", requireUser(), async (c) => {
-  return c.json({ unread: await countUnread(c.get("deps"), currentUser(c)) }, 200);
-});
+export const meUnreadRoutes = new Hono<AppEnv>().get(
+  "/unread",
+  describeRoute({
+    summary: "Unread messages in all my chats",
+    description: "The navigation's total (the same as GET /api/conversations/unread).",
+    tags: ["Conversations"],
+    responses: { 200: json("`{unread}`: a count."), ...errors(401) },
+  }),
+  requireUser(),
+  async (c) => {
+    return c.json({ unread: await countUnread(c.get("deps"), currentUser(c)) }, 200);
+  },
+);

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { buildDeps } from "../deps";
 import { AppError } from "../domain/errors";
 import type { AppEnv } from "../http/context";
+import { errors, json, PUBLIC } from "../http/openapi";
 import { validate } from "../http/validate";
 import { DAILY_CRON, FREQUENT_CRON, runScheduled } from "../jobs/scheduled";
 
@@ -13,6 +15,14 @@ import { DAILY_CRON, FREQUENT_CRON, runScheduled } from "../jobs/scheduled";
  */
 export const devRoutes = new Hono<AppEnv>().post(
   "/cron",
+  describeRoute({
+    summary: "Run the cron jobs now (local only)",
+    description:
+      "Only with DEV_ROUTES=on (as `npm start` sets; 404 otherwise): runs a cron job as if the clock read `at` (default: now), for that run only, and answers its report.",
+    tags: ["Dev"],
+    security: PUBLIC,
+    responses: { 200: json("`{at, ...report}`: what the jobs did."), ...errors(400, 404) },
+  }),
   async (c, next) => {
     if (c.env.DEV_ROUTES !== "on") throw new AppError("NOT_FOUND", "No route for POST /api/dev/cron.");
     await next();

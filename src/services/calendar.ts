@@ -1,15 +1,20 @@
 import type { Deps } from "../deps";
 import type { AuthUser } from "../domain/identity";
-import { DAY_MS } from "../shared/time";
+import { DAY_MS, HOUR_MS, SECOND_MS } from "../shared/time";
 import { type CalendarLesson, lessonEvent, renderCalendar } from "./lesson-calendar";
 
 /** How far back the feed reaches; everything upcoming (at most 28 days) is in it. */
 export const FEED_PAST_MS = 30 * DAY_MS;
 
+/** What calendar apps call a subscription, and how often they are asked to fetch it again. */
+const FEED_HEADER = { name: "Lectern lessons", refreshSeconds: HOUR_MS / SECOND_MS };
+
 /**
- * The caller's lessons from 30 days ago onwards: a provider's teaching sessions, a student's
- * sessions (those they cancelled or that were cancelled show as STATUS:CANCELLED, so a
- * subscribed calendar drops them). Each event comes from `lessonEvent`, as in the emails.
+ * The caller's lessons from 30 days ago onwards, the same file for the download
+ * (GET /api/me/calendar.ics) and the subscribed feed: a provider's teaching sessions, a student's
+ * bookings followed through reschedules (one event per lesson, moved in place). Lessons that are
+ * off show as STATUS:CANCELLED, so a subscribed calendar drops them. Each event comes from
+ * `lessonEvent`, as in the emails.
  */
 export async function buildCalendarFeed(deps: Deps, user: AuthUser): Promise<string> {
   const since = deps.now() - FEED_PAST_MS;
@@ -17,7 +22,7 @@ export async function buildCalendarFeed(deps: Deps, user: AuthUser): Promise<str
     user.role === "provider"
       ? await providerLessons(deps, user.id, since)
       : await studentLessons(deps, user.id, since);
-  return renderCalendar({ method: "PUBLISH", lessons, stamp: deps.now() });
+  return renderCalendar({ method: "PUBLISH", lessons, stamp: deps.now(), feed: FEED_HEADER });
 }
 
 async function providerLessons(deps: Deps, providerId: string, since: number): Promise<CalendarLesson[]> {
@@ -30,7 +35,12 @@ async function providerLessons(deps: Deps, providerId: string, since: number): P
       .filter((seat) => cancelled || seat.status === "CONFIRMED")
       .map((seat) => seat.name);
     return lessonEvent(
-      { sessionId: row.sessionId, startsAt: row.startsAt, endsAt: row.endsAt, cancelled },
+      {
+        ref: { kind: "session", sessionId: row.sessionId, slotVersion: row.slotVersion },
+        startsAt: row.startsAt,
+        endsAt: row.endsAt,
+        cancelled,
+      },
       { role: "provider", studentNames, group: row.sessionType === "GROUP" },
     );
   });
@@ -41,10 +51,10 @@ async function studentLessons(deps: Deps, studentId: string, since: number): Pro
   return rows.map((row) =>
     lessonEvent(
       {
-        sessionId: row.sessionId,
+        ref: { kind: "booking", firstBookingId: row.firstBookingId, moves: row.moves },
         startsAt: row.startsAt,
         endsAt: row.endsAt,
-        cancelled: row.status === "CANCELLED" || row.participation === "CANCELLED",
+        cancelled: row.cancelled,
       },
       { role: "student", providerName: row.providerName },
     ),

@@ -1,22 +1,50 @@
+import ical, {
+  ICalAttendeeRole,
+  ICalAttendeeStatus,
+  ICalCalendarMethod,
+  ICalEventStatus,
+} from "ical-generator";
 import { describeStudents, type LessonTime } from "../domain/email-templates";
 
 /**
- * A lesson as an iCalendar (RFC 5545) event: the one builder behind every email attachment and
- * the calendar feed, so a lesson has one UID, title and status wherever a calendar meets it.
- * Pure: no clock (the DTSTAMP comes in), no I/O.
+ * A lesson as an iCalendar (RFC 5545) event: the one builder behind every email attachment, the
+ * download and the subscribed feed, so a lesson has one UID, SEQUENCE, title and status wherever a
+ * calendar meets it. Pure: no clock (the DTSTAMP comes in), no I/O. Written by ical-generator
+ * (no dependencies, runs in workerd); times are UTC ("Z"), so no VTIMEZONE is needed.
  */
 
-const PRODUCT_ID = "-//Lectern//Lessons//EN";
+/**
+ * Which event a lesson is in one person's calendar.
+ * - `booking`, a student's lesson: their booking followed through reschedules. Each move makes a
+ *   new booking whose `rescheduled_from` points back, so the chain's first booking names the event
+ *   for good and the number of moves counts its changes.
+ * - `session`, a provider's lesson: the teaching session of their slot (one per slot); the slot's
+ *   `version` rises with every change of its time or shape.
+ */
+export type LessonRef =
+  | { kind: "booking"; firstBookingId: string; moves: number }
+  | { kind: "session"; sessionId: string; slotVersion: number };
 
-/** The same UID in invites, cancellations and the feed, so calendars update one event. */
-export function lessonUid(sessionId: string): string {
-  return `${sessionId}@lectern`;
+/** The UID of a lesson's event: the same in invites, cancellations, the download and the feed. */
+export function lessonUid(ref: LessonRef): string {
+  return `${ref.kind === "booking" ? ref.firstBookingId : ref.sessionId}@lectern`;
 }
 
-/** A lesson as the database knows it: its session, its time, and whether it is off for this viewer. */
+/**
+ * SEQUENCE, a count of the changes the event went through, derived from data so no revision has
+ * to be stored: a student's moves (each reschedule adds a booking to the chain), or a slot's edits
+ * (`version` starts at 1), plus one once the lesson is off. A cancellation is final, so the count
+ * only ever rises.
+ */
+export function lessonSequence(ref: LessonRef, cancelled: boolean): number {
+  const changes = ref.kind === "booking" ? ref.moves : ref.slotVersion - 1;
+  return Math.max(0, changes) + (cancelled ? 1 : 0);
+}
+
+/** A lesson as the database knows it for one person: which event, its time, and whether it is off. */
 export interface Lesson extends LessonTime {
-  sessionId: string;
-  /** The session was cancelled, or this viewer's seat was. */
+  ref: LessonRef;
+  /** The session was cancelled, or this person's booking was. */
   cancelled: boolean;
 }
 
@@ -25,8 +53,11 @@ export type LessonViewer =
   | { role: "student"; providerName: string }
   | { role: "provider"; studentNames: readonly string[]; group: boolean };
 
-/** One VEVENT: the lesson with its title and description for one viewer. */
-export interface CalendarLesson extends Lesson {
+/** One VEVENT: the lesson with its identity, title and description for one viewer. */
+export interface CalendarLesson extends LessonTime {
+  uid: string;
+  sequence: number;
+  cancelled: boolean;
   title: string;
   description: string;
 }
@@ -38,9 +69,16 @@ interface Person {
 
 /** The event of `lesson` as `viewer` sees it; the only place lesson titles are worded. */
 export function lessonEvent(lesson: Lesson, viewer: LessonViewer): CalendarLesson {
+  const event = {
+    uid: lessonUid(lesson.ref),
+    sequence: lessonSequence(lesson.ref, lesson.cancelled),
+    startsAt: lesson.startsAt,
+    endsAt: lesson.endsAt,
+    cancelled: lesson.cancelled,
+  };
   if (viewer.role === "student") {
     return {
-      ...lesson,
+      ...event,
       title: `Lesson with ${viewer.providerName}`,
       description: `Lectern lesson with your instructor ${viewer.providerName}.`,
     };
@@ -48,7 +86,7 @@ export function lessonEvent(lesson: Lesson, viewer: LessonViewer): CalendarLesso
   const kind = viewer.group ? "Group lesson" : "Lesson";
   const names = viewer.studentNames;
   return {
-    ...lesson,
+    ...event,
     title: names.length > 0 ? `${kind} with ${describeStudents(names)}` : `${kind} (no students booked)`,
     description:
       names.length > 0
@@ -79,10 +117,13 @@ export function buildLessonInvite(input: {
   });
 }
 
-/**
- * iCalendar for our one shape of event. Written by hand rather than with the `ics` package:
- * ics validates with yup, whose ESM build cannot load in the vitest workerd runtime.
- */
+/** What a subscribed calendar is called, and how often its app should fetch it again. */
+export interface FeedHeader {
+  name: string;
+  refreshSeconds: number;
+}
+
+/** iCalendar text (CRLF lines, folded at 75 octets) of `lessons`. */
 export function renderCalendar(input: {
   method: "PUBLISH" | "REQUEST" | "CANCEL";
   lessons: readonly CalendarLesson[];
@@ -90,78 +131,49 @@ export function renderCalendar(input: {
   stamp: number;
   organizer?: Person;
   attendee?: Person;
+  /** For a feed: X-WR-CALNAME and the refresh hint (REFRESH-INTERVAL, X-PUBLISHED-TTL). */
+  feed?: FeedHeader;
 }): string {
-  const lines = [
-    "BEGIN:VCALENDAR",
-    "VERSION:2.0",
-    `PRODID:${PRODUCT_ID}`,
-    "CALSCALE:GREGORIAN",
-    `METHOD:${input.method}`,
-    "X-WR-CALNAME:Lectern",
-  ];
+  const calendar = ical({
+    prodId: { company: "Lectern", product: "Lessons", language: "EN" },
+    scale: "GREGORIAN",
+    method: ICalCalendarMethod[input.method],
+    name: input.feed?.name ?? null,
+    ttl: input.feed?.refreshSeconds ?? null,
+  });
   for (const lesson of input.lessons) {
-    lines.push(
-      "BEGIN:VEVENT",
-      `UID:${lessonUid(lesson.sessionId)}`,
-      `DTSTAMP:${icsDateTime(input.stamp)}`,
-      `DTSTART:${icsDateTime(lesson.startsAt)}`,
-      `DTEND:${icsDateTime(lesson.endsAt)}`,
-      `SUMMARY:${icsText(lesson.title)}`,
-      `DESCRIPTION:${icsText(lesson.description)}`,
-      `STATUS:${lesson.cancelled ? "CANCELLED" : "CONFIRMED"}`,
-      // A cancellation must carry a higher SEQUENCE than the invite for clients to apply it.
-      `SEQUENCE:${lesson.cancelled ? 1 : 0}`,
-    );
-    if (input.organizer)
-      lines.push(`ORGANIZER;CN=${icsParam(input.organizer.name)}:mailto:${input.organizer.email}`);
-    if (input.attendee) {
-      lines.push(
-        `ATTENDEE;CN=${icsParam(input.attendee.name)};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:${input.attendee.email}`,
-      );
-    }
-    lines.push("END:VEVENT");
+    calendar.createEvent({
+      id: lesson.uid,
+      sequence: lesson.sequence,
+      stamp: new Date(input.stamp),
+      start: new Date(lesson.startsAt),
+      end: new Date(lesson.endsAt),
+      summary: lesson.title,
+      description: lesson.description,
+      status: lesson.cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+      organizer: input.organizer ? contact(input.organizer) : null,
+      attendees: input.attendee
+        ? [
+            {
+              ...contact(input.attendee),
+              role: ICalAttendeeRole.REQ,
+              status: ICalAttendeeStatus.ACCEPTED,
+              rsvp: false,
+            },
+          ]
+        : [],
+    });
   }
-  lines.push("END:VCALENDAR");
-  return `${lines.map(foldLine).join("\r\n")}\r\n`;
+  // Every content line ends in CRLF (RFC 5545 3.1), the last one included.
+  return `${calendar.toString()}\r\n`;
 }
 
-/** 20270615T120000Z */
-export function icsDateTime(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace(/\.\d{3}Z$/, "Z")
-    .replaceAll("-", "")
-    .replaceAll(":", "");
-}
-
-/** TEXT value escaping (RFC 5545 3.3.11). */
-export function icsText(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r?\n/g, "\\n");
-}
-
-/** A parameter value: quoted, without the characters a quoted value may not hold. */
-function icsParam(value: string): string {
-  return `"${value.replace(/["\r\n]/g, "")}"`;
-}
-
-/** Content lines longer than 75 octets continue on the next line after CRLF + space. */
-function foldLine(line: string): string {
-  const encoder = new TextEncoder();
-  if (encoder.encode(line).length <= 75) return line;
-  const parts: string[] = [];
-  let current = "";
-  let size = 0;
-  for (const char of line) {
-    const bytes = encoder.encode(char).length;
-    const limit = parts.length === 0 ? 75 : 74;
-    if (size + bytes > limit) {
-      parts.push(current);
-      current = "";
-      size = 0;
-    }
-    current += char;
-    size += bytes;
-  }
-  parts.push(current);
-  return parts.join("\r\n ");
+/**
+ * A CN parameter value: ical-generator quotes it but backslash-escapes quotes, which RFC 5545
+ * does not allow inside a quoted value, so those characters go (and an emptied name falls back
+ * to the address).
+ */
+function contact(person: Person): Person {
+  const name = person.name.replace(/["\\\p{Cc}]/gu, "").trim();
+  return { name: name || person.email, email: person.email };
 }

@@ -335,3 +335,53 @@ export interface PayoutAccountAnswer {
   account: PayoutAccount;
   onboardingUrl: string;
 }
+
+export type WebhookEventType =
+  | "booking.confirmed"
+  | "booking.cancelled"
+  | "booking.rescheduled"
+  | "session.started"
+  | "session.ended"
+  | "session.cancelled"
+  | "refund.succeeded"
+  | "payout.paid";
+
+/** A provider's outbound webhook endpoint (Standard Webhooks). */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  /** The event types it receives (every type when created without `events`). */
+  events: WebhookEventType[];
+  createdAt: string;
+}
+
+export interface WebhookEndpointCreated {
+  endpoint: WebhookEndpoint;
+  /** whsec_…: shown once, at creation. */
+  secret: string;
+}
+
+export interface WebhookAttempt {
+  at: string;
+  statusCode?: number;
+  error?: string;
+  durationMs: number;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  eventType: WebhookEventType | "webhook.test";
+  status: "PENDING" | "DELIVERED" | "FAILED";
+  attempts: number;
+  lastStatusCode?: number;
+  nextAttemptAt?: string;
+  createdAt: string;
+  /** Every attempt, oldest first. */
+  log: WebhookAttempt[];
+}
+
+export interface CalendarFeed {
+  /** The secret feed URL (https://…/api/calendar/<token>.ics); a new POST replaces it. */
+  url: string;
+}

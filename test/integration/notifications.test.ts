@@ -282,7 +282,7 @@ describe("booking confirmed", () => {
     });
     const ics = String(invite?.content);
     expect(ics).toContain("METHOD:REQUEST");
-    expect(ics).toContain(`UID:${booking.sessionId}@lectern`);
+    expect(ics).toContain(`UID:${booking.id}@lectern`);
     expect(ics).toContain(`DTSTART:${slot.startsAt.replace(/[-:]/g, "").replace(/\.\d{3}/, "")}`);
     expect(ics).toContain("SUMMARY:Lesson with Prof. Plum");
     expect(toProvider[0]?.subject).toMatch(/^New booking: Sam Student on /);
@@ -337,7 +337,7 @@ describe("booking confirmed", () => {
     const first = await runNotifications(depsAt(now), mailer);
     expect(first.queued).toBeGreaterThanOrEqual(2);
     expect(mailer.to(student.email).map((m) => m.subject)).toEqual([expect.stringMatching(/^Booked: /)]);
-    expect(mailer.to(student.email)[0]?.ics).toContain(`UID:${lesson.sessionId}@lectern`);
+    expect(mailer.to(student.email)[0]?.ics).toContain(`UID:${lesson.bookingIds.get(student.id)}@lectern`);
     expect(mailer.to(student.email)[0]?.idempotencyKey).toMatch(/^eml_/);
     expect(mailer.to(provider.email).map((m) => m.subject)).toEqual([
       expect.stringMatching(/^New booking: /),
@@ -374,7 +374,7 @@ describe("reminders", () => {
     const reminders = (address: string) => mailer.to(address).filter((m) => m.subject.startsWith("Reminder"));
     expect(reminders(ann.email)).toHaveLength(1);
     expect(reminders(ann.email)[0]?.subject).toBe("Reminder: your lesson with Prof. Plum starts tomorrow");
-    expect(reminders(ann.email)[0]?.ics).toContain(`UID:${lesson.sessionId}@lectern`);
+    expect(reminders(ann.email)[0]?.ics).toContain(`UID:${lesson.bookingIds.get(ann.id)}@lectern`);
     expect(reminders(ann.email)[0]?.text).toContain("(Asia/Tokyo)");
     expect(reminders(bob.email)[0]?.text).toContain("(America/New_York)");
     expect(reminders(provider.email)).toHaveLength(1);
@@ -494,7 +494,9 @@ describe("session cancelled by the instructor", () => {
       expect(notices).toHaveLength(1);
       expect(notices[0]?.ics).toContain("METHOD:CANCEL");
       expect(notices[0]?.ics).toContain("STATUS:CANCELLED");
-      expect(notices[0]?.ics).toContain(`UID:${lesson.sessionId}@lectern`);
+      // The provider's event is the session, each student's their booking.
+      const id = user === provider ? lesson.sessionId : lesson.bookingIds.get(user.id);
+      expect(notices[0]?.ics).toContain(`UID:${id}@lectern`);
     }
     expect(mailer.to(ann.email).find((m) => m.subject.startsWith("Cancelled"))?.text).toContain(
       "Prof. Plum had to cancel",
@@ -709,7 +711,9 @@ describe("GET /api/me/calendar.ics", () => {
     const outsider = await registerUser("student");
     const startsAt = Math.ceil((Date.now() + 2 * 24 * HOUR_MS) / MINUTE_MS) * MINUTE_MS;
     const lesson = await insertLesson({ provider, students: [student], startsAt });
+    // The provider's event is the session, the student's their booking.
     const uid = `UID:${lesson.sessionId}@lectern`;
+    const studentUid = `UID:${lesson.bookingIds.get(student.id)}@lectern`;
     const dtstart = `DTSTART:${new Date(startsAt)
       .toISOString()
       .replace(/[-:]/g, "")
@@ -726,7 +730,7 @@ describe("GET /api/me/calendar.ics", () => {
 
     const theirs = await call("GET", "/api/me/calendar.ics", { token: student.token });
     expect(theirs.status).toBe(200);
-    expect(theirs.body).toContain(uid);
+    expect(theirs.body).toContain(studentUid);
     expect(theirs.body).toContain("SUMMARY:Lesson with Prof. Plum");
     expect(theirs.body).toMatch(/END:VCALENDAR\r\n$/);
 
@@ -746,9 +750,12 @@ describe("GET /api/me/calendar.ics", () => {
         lesson.sessionId,
       ),
     ]);
-    for (const user of [provider, student]) {
+    for (const [user, id] of [
+      [provider, lesson.sessionId],
+      [student, lesson.bookingIds.get(student.id)],
+    ] as const) {
       const res = await call("GET", "/api/me/calendar.ics", { token: user.token });
-      expect(res.body).toContain(`UID:${lesson.sessionId}@lectern`);
+      expect(res.body).toContain(`UID:${id}@lectern`);
       expect(res.body).toContain("STATUS:CANCELLED");
       expect(res.body).toContain("SEQUENCE:1");
     }
@@ -768,8 +775,8 @@ describe("GET /api/me/calendar.ics", () => {
       startsAt: Date.now() - 2 * 24 * HOUR_MS,
     });
     const res = await call("GET", "/api/me/calendar.ics", { token: student.token });
-    expect(res.body).not.toContain(old.sessionId);
-    expect(res.body).toContain(recent.sessionId);
+    expect(res.body).not.toContain(`${old.bookingIds.get(student.id)}`);
+    expect(res.body).toContain(`${recent.bookingIds.get(student.id)}`);
   });
 
   it("answers 401 UNAUTHENTICATED without a session", async () => {

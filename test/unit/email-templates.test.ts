@@ -11,9 +11,9 @@ import {
 } from "../../src/domain/email-templates";
 import {
   buildLessonInvite,
-  icsDateTime,
-  icsText,
   lessonEvent,
+  lessonSequence,
+  lessonUid,
   renderCalendar,
 } from "../../src/services/lesson-calendar";
 
@@ -450,26 +450,21 @@ describe("renderEmail", () => {
 describe("iCalendar writer", () => {
   const calendarLesson = {
     ...lesson,
-    sessionId: "ses_1",
+    uid: "ses_1@lectern",
+    sequence: 0,
     title: "Lesson with Plum, Prof.; room 2",
     description: "Line one\nLine two \\ done",
     cancelled: false,
   };
 
-  it("formats UTC instants and escapes TEXT values", () => {
-    expect(icsDateTime(start)).toBe("20270615T120000Z");
-    expect(icsText("a,b;c\\d\ne")).toBe("a\\,b\\;c\\\\d\\ne");
-  });
-
-  it("writes a CRLF calendar with one VEVENT per lesson and a stable UID", () => {
+  it("writes a CRLF calendar with one VEVENT per lesson, UTC times and escaped TEXT values", () => {
     const ics = renderCalendar({ method: "PUBLISH", lessons: [calendarLesson], stamp: start - HOUR });
-    expect(ics.split("\r\n").slice(0, 6)).toEqual([
+    expect(ics.split("\r\n").slice(0, 5)).toEqual([
       "BEGIN:VCALENDAR",
       "VERSION:2.0",
       "PRODID:-//Lectern//Lessons//EN",
       "CALSCALE:GREGORIAN",
       "METHOD:PUBLISH",
-      "X-WR-CALNAME:Lectern",
     ]);
     for (const line of [
       "UID:ses_1@lectern",
@@ -485,6 +480,22 @@ describe("iCalendar writer", () => {
     }
     expect(ics.endsWith("END:VEVENT\r\nEND:VCALENDAR\r\n")).toBe(true);
     expect(ics.replace(/\r\n/g, "")).not.toContain("\n");
+  });
+
+  it("names a feed and asks for an hourly refresh", () => {
+    const ics = renderCalendar({
+      method: "PUBLISH",
+      lessons: [],
+      stamp: start,
+      feed: { name: "Lectern lessons", refreshSeconds: 3600 },
+    });
+    for (const line of [
+      "X-WR-CALNAME:Lectern lessons",
+      "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+      "X-PUBLISHED-TTL:PT1H",
+    ]) {
+      expect(ics).toContain(`\r\n${line}\r\n`);
+    }
   });
 
   it("writes an empty calendar when there are no lessons", () => {
@@ -512,33 +523,90 @@ describe("iCalendar writer", () => {
       stamp: start,
     };
     const viewer = { role: "student", providerName: "Plum, Prof." } as const;
-    const invite = buildLessonInvite({
-      lesson: { ...lesson, sessionId: "ses_1", cancelled: false },
-      viewer,
-      ...people,
-    });
+    const ref = { kind: "booking", firstBookingId: "bkg_1", moves: 0 } as const;
+    const invite = buildLessonInvite({ lesson: { ...lesson, ref, cancelled: false }, viewer, ...people });
     expect(invite).toContain("METHOD:REQUEST");
     expect(invite).toContain("STATUS:CONFIRMED");
     expect(invite).toContain("SEQUENCE:0");
     expect(invite).toContain("SUMMARY:Lesson with Plum\\, Prof.");
     expect(invite).toContain('ORGANIZER;CN="Lectern":mailto:lessons@lectern.test');
     expect(invite.replace(/\r\n /g, "")).toContain(
-      'ATTENDEE;CN="Ann A Smith";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:ann@example.test',
+      'ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE;CN="Ann A Smith":MAILTO:ann@example.test',
     );
-    const cancel = buildLessonInvite({
-      lesson: { ...lesson, sessionId: "ses_1", cancelled: true },
-      viewer,
-      ...people,
-    });
+    const cancel = buildLessonInvite({ lesson: { ...lesson, ref, cancelled: true }, viewer, ...people });
     expect(cancel).toContain("METHOD:CANCEL");
     expect(cancel).toContain("STATUS:CANCELLED");
     expect(cancel).toContain("SEQUENCE:1");
-    expect(cancel).toContain("UID:ses_1@lectern");
+    expect(cancel).toContain("UID:bkg_1@lectern");
   });
 });
 
+describe("lesson identity", () => {
+  it.each([
+    {
+      ref: { kind: "booking", firstBookingId: "bkg_1", moves: 0 },
+      cancelled: false,
+      uid: "bkg_1@lectern",
+      seq: 0,
+    },
+    {
+      ref: { kind: "booking", firstBookingId: "bkg_1", moves: 0 },
+      cancelled: true,
+      uid: "bkg_1@lectern",
+      seq: 1,
+    },
+    {
+      ref: { kind: "booking", firstBookingId: "bkg_1", moves: 2 },
+      cancelled: false,
+      uid: "bkg_1@lectern",
+      seq: 2,
+    },
+    {
+      ref: { kind: "booking", firstBookingId: "bkg_1", moves: 2 },
+      cancelled: true,
+      uid: "bkg_1@lectern",
+      seq: 3,
+    },
+    {
+      ref: { kind: "session", sessionId: "ses_1", slotVersion: 1 },
+      cancelled: false,
+      uid: "ses_1@lectern",
+      seq: 0,
+    },
+    {
+      ref: { kind: "session", sessionId: "ses_1", slotVersion: 1 },
+      cancelled: true,
+      uid: "ses_1@lectern",
+      seq: 1,
+    },
+    {
+      ref: { kind: "session", sessionId: "ses_1", slotVersion: 3 },
+      cancelled: false,
+      uid: "ses_1@lectern",
+      seq: 2,
+    },
+  ] as const)(
+    "gives $ref.kind $uid SEQUENCE $seq (cancelled: $cancelled)",
+    ({ ref, cancelled, uid, seq }) => {
+      expect(lessonUid(ref)).toBe(uid);
+      expect(lessonSequence(ref, cancelled)).toBe(seq);
+    },
+  );
+});
+
 describe("lessonEvent", () => {
-  const base = { ...lesson, sessionId: "ses_1", cancelled: false };
+  const base = {
+    ...lesson,
+    ref: { kind: "session", sessionId: "ses_1", slotVersion: 1 } as const,
+    cancelled: false,
+  };
+  const identity = {
+    uid: "ses_1@lectern",
+    sequence: 0,
+    startsAt: start,
+    endsAt: start + HOUR,
+    cancelled: false,
+  };
   it.each([
     {
       viewer: { role: "student", providerName: "Prof. Plum" } as const,
@@ -561,13 +629,14 @@ describe("lessonEvent", () => {
       description: "Lectern group lesson you teach.",
     },
   ])("words the event for a $viewer.role as '$title'", ({ viewer, title, description }) => {
-    expect(lessonEvent(base, viewer)).toEqual({ ...base, title, description });
+    expect(lessonEvent(base, viewer)).toEqual({ ...identity, title, description });
   });
 
-  it("keeps the session, time and cancellation as given", () => {
+  it("keeps the identity, time and cancellation as given", () => {
     const event = lessonEvent({ ...base, cancelled: true }, { role: "student", providerName: "P" });
     expect(event).toMatchObject({
-      sessionId: "ses_1",
+      uid: "ses_1@lectern",
+      sequence: 1,
       startsAt: start,
       endsAt: start + HOUR,
       cancelled: true,

@@ -52,8 +52,23 @@ const bob: Person = {
 const time = { startsAt: start, endsAt: start + HOUR };
 const unfold = (ics: string | null) => (ics ?? "").replace(/\r\n /g, "");
 
+const seated = (person: Person, bookingId: string) => ({
+  ...person,
+  bookingId,
+  firstBookingId: bookingId,
+  moves: 0,
+});
+
 function session(overrides: Partial<SessionFact> = {}): SessionFact {
-  return { sessionId: "ses_1", ...time, group: true, provider: plum, participants: [ann, bob], ...overrides };
+  return {
+    sessionId: "ses_1",
+    ...time,
+    group: true,
+    slotVersion: 1,
+    provider: plum,
+    participants: [seated(ann, "bkg_1"), seated(bob, "bkg_2")],
+    ...overrides,
+  };
 }
 
 describe("draftBookingConfirmed", () => {
@@ -62,6 +77,7 @@ describe("draftBookingConfirmed", () => {
     sessionId: "ses_1",
     ...time,
     group: false,
+    slotVersion: 1,
     amount: 4500,
     currency: "usd",
     student: ann,
@@ -89,14 +105,17 @@ describe("draftBookingConfirmed", () => {
     const [toStudent, toProvider] = draftBookingConfirmed(fact, ctx).map((d) => unfold(d.ics));
     for (const ics of [toStudent, toProvider]) {
       expect(ics).toContain("METHOD:REQUEST");
-      expect(ics).toContain("UID:ses_1@lectern");
       expect(ics).toContain("STATUS:CONFIRMED");
+      expect(ics).toContain("SEQUENCE:0");
       expect(ics).toContain("DTSTAMP:20270614T060000Z");
     }
+    // The student's event is their booking (it begins its chain), the provider's the session.
+    expect(toStudent).toContain("UID:bkg_1@lectern");
+    expect(toProvider).toContain("UID:ses_1@lectern");
     expect(toStudent).toContain("SUMMARY:Lesson with Prof. Plum");
-    expect(toStudent).toContain("mailto:ann@example.test");
+    expect(toStudent).toMatch(/mailto:ann@example\.test/i);
     expect(toProvider).toContain("SUMMARY:Lesson with Ann");
-    expect(toProvider).toContain("mailto:plum@example.test");
+    expect(toProvider).toMatch(/mailto:plum@example\.test/i);
   });
 
   it("titles a group lesson's provider invite as the calendar feed does", () => {
@@ -112,6 +131,8 @@ describe("draftBookingConfirmed", () => {
 describe("draftRefund", () => {
   const fact = {
     bookingId: "bkg_1",
+    firstBookingId: "bkg_1",
+    moves: 0,
     sessionId: "ses_1",
     ...time,
     paymentStatus: "REFUNDED",
@@ -153,7 +174,7 @@ describe("draftRefund", () => {
     expect(ics).toContain("METHOD:CANCEL");
     expect(ics).toContain("STATUS:CANCELLED");
     expect(ics).toContain("SEQUENCE:1");
-    expect(ics).toContain("UID:ses_1@lectern");
+    expect(ics).toContain("UID:bkg_1@lectern");
     expect(ics).toContain("SUMMARY:Lesson with Prof. Plum");
     expect(draftRefund({ ...fact, sessionId: null }, ctx)[0]?.ics).toBeNull();
   });
@@ -191,11 +212,15 @@ describe("draftSessionCancelled", () => {
       "Cancelled: your lesson with Prof. Plum on Tue, Jun 15, 8:00 AM EDT",
       "Cancelled: your lesson with Prof. Plum on 6月15日(火) 21:00 JST",
     ]);
+    expect(drafts.map((d) => /^UID:(.*)$/m.exec(d.ics ?? "")?.[1]?.trim())).toEqual([
+      "ses_1@lectern",
+      "bkg_1@lectern",
+      "bkg_2@lectern",
+    ]);
     for (const d of drafts) {
       expect(d.ics).toContain("METHOD:CANCEL");
       expect(d.ics).toContain("STATUS:CANCELLED");
       expect(d.ics).toContain("SEQUENCE:1");
-      expect(d.ics).toContain("UID:ses_1@lectern");
     }
     expect(drafts[0]?.ics).toContain("SUMMARY:Group lesson with Ann and Bob");
     expect(drafts[1]?.ics).toContain("SUMMARY:Lesson with Prof. Plum");
@@ -220,10 +245,12 @@ describe("draftReminders", () => {
       `${kind}:ses_1:usr_a`,
       `${kind}:ses_1:usr_b`,
     ]);
-    for (const d of drafts) {
-      expect(d.ics).toContain("METHOD:REQUEST");
-      expect(d.ics).toContain("UID:ses_1@lectern");
-    }
+    expect(drafts.map((d) => /^UID:(.*)$/m.exec(d.ics ?? "")?.[1]?.trim())).toEqual([
+      "ses_1@lectern",
+      "bkg_1@lectern",
+      "bkg_2@lectern",
+    ]);
+    for (const d of drafts) expect(d.ics).toContain("METHOD:REQUEST");
   });
 
   it.each([
@@ -236,7 +263,7 @@ describe("draftReminders", () => {
 });
 
 describe("one lesson, one event", () => {
-  it("gives every email of a lesson the same UID, confirmed until it is cancelled", () => {
+  it("gives every email of a lesson one UID per person, confirmed until it is cancelled", () => {
     const uidOf = (ics: string | null) => /^UID:(.*)$/m.exec(ics ?? "")?.[1]?.trim();
     const booked = draftBookingConfirmed(
       {
@@ -244,6 +271,7 @@ describe("one lesson, one event", () => {
         sessionId: "ses_1",
         ...time,
         group: true,
+        slotVersion: 1,
         amount: 1,
         currency: "usd",
         student: ann,
@@ -251,12 +279,34 @@ describe("one lesson, one event", () => {
       },
       ctx,
     );
-    const reminded = draftReminders(session(), { ...ctx, now: start - 2 * HOUR });
-    const cancelled = draftSessionCancelled(session(), ctx);
+    // The session facts name each participant's booking chain.
+    const fact = session({ participants: [seated(ann, "bkg_1")] });
+    const reminded = draftReminders(fact, { ...ctx, now: start - 2 * HOUR });
+    const cancelled = draftSessionCancelled(fact, ctx);
     const all = [...booked, ...reminded, ...cancelled];
-    expect(new Set(all.map((d) => uidOf(d.ics)))).toEqual(new Set(["ses_1@lectern"]));
+    const uids = (userId: string) => new Set(all.filter((d) => d.userId === userId).map((d) => uidOf(d.ics)));
+    expect(uids(ann.id)).toEqual(new Set(["bkg_1@lectern"]));
+    expect(uids(plum.id)).toEqual(new Set(["ses_1@lectern"]));
     expect(cancelled.every((d) => d.ics?.includes("SEQUENCE:1"))).toBe(true);
     expect([...booked, ...reminded].every((d) => d.ics?.includes("SEQUENCE:0"))).toBe(true);
+  });
+
+  it("keeps a moved lesson's event: the chain's first booking, SEQUENCE one up per move", () => {
+    const moved = { ...ann, bookingId: "bkg_3", firstBookingId: "bkg_1", moves: 2 };
+    const [, toAnn] = draftSessionCancelled({ ...session(), participants: [moved] }, ctx);
+    expect(toAnn?.ics).toContain("UID:bkg_1@lectern");
+    expect(toAnn?.ics).toContain("SEQUENCE:3");
+    const [, reminded] = draftReminders(
+      { ...session(), participants: [moved] },
+      { ...ctx, now: start - HOUR },
+    );
+    expect(reminded?.ics).toContain("SEQUENCE:2");
+  });
+
+  it("counts a slot's edits in the provider's SEQUENCE", () => {
+    const [toProvider] = draftSessionCancelled({ ...session(), slotVersion: 3 }, ctx);
+    expect(toProvider?.ics).toContain("UID:ses_1@lectern");
+    expect(toProvider?.ics).toContain("SEQUENCE:3");
   });
 });
 
@@ -292,9 +342,12 @@ describe("draftRescheduled", () => {
   const previous = { startsAt: start - 24 * HOUR, endsAt: start - 23 * HOUR };
   const fact = {
     bookingId: "bkg_new",
+    firstBookingId: "bkg_1",
+    moves: 1,
     sessionId: "ses_2",
     ...time,
     group: false,
+    slotVersion: 1,
     previous,
     refundAmount: 1500,
     currency: "usd",
@@ -323,13 +376,16 @@ describe("draftRescheduled", () => {
     expect(toProvider?.email.text).not.toContain("15,00");
   });
 
-  it("attaches the new lesson's invite (REQUEST, its own UID) to both", () => {
+  it("attaches the moved lesson's invite: the student's first booking's event one SEQUENCE up, the provider's new session", () => {
     const [toStudent, toProvider] = draftRescheduled(fact, ctx).map((d) => unfold(d.ics));
     for (const ics of [toStudent, toProvider]) {
       expect(ics).toContain("METHOD:REQUEST");
-      expect(ics).toContain("UID:ses_2@lectern");
       expect(ics).toContain("DTSTART:20270615T120000Z");
     }
+    expect(toStudent).toContain("UID:bkg_1@lectern");
+    expect(toStudent).toContain("SEQUENCE:1");
+    expect(toProvider).toContain("UID:ses_2@lectern");
+    expect(toProvider).toContain("SEQUENCE:0");
     expect(toStudent).toContain("SUMMARY:Lesson with Prof. Plum");
     expect(toProvider).toContain("SUMMARY:Lesson with Ann");
   });

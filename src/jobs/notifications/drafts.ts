@@ -17,7 +17,12 @@ import {
   type EmailFact,
   renderEmail,
 } from "../../domain/email-templates";
-import { buildLessonInvite, type Lesson, type LessonViewer } from "../../services/lesson-calendar";
+import {
+  buildLessonInvite,
+  type Lesson,
+  type LessonRef,
+  type LessonViewer,
+} from "../../services/lesson-calendar";
 
 /**
  * Turns one fact into the emails it owes, each rendered for its recipient with the lesson's
@@ -64,11 +69,52 @@ function invite(ctx: DraftContext, lesson: Lesson, viewer: LessonViewer, attende
   return buildLessonInvite({ lesson, viewer, organizer: ctx.organizer, attendee, stamp: ctx.now });
 }
 
+/**
+ * Where a student's booking stands in its reschedule chain, so their invite names the same event as
+ * the feed (see `LessonRef`). A fact query fills these with `lessonRootSql` / `lessonMovesSql` of
+ * src/db/calendar-records.ts; until it does, the booking the fact names stands for its chain, which
+ * is exact for a booking that was never moved.
+ */
+interface StudentChain {
+  firstBookingId?: string;
+  moves?: number;
+}
+
+/** slots.version of the lesson's slot, so the provider's SEQUENCE matches the feed's. */
+interface SlotVersion {
+  slotVersion?: number;
+}
+
+function chainRef(chain: StudentChain, bookingId: string): LessonRef {
+  return { kind: "booking", firstBookingId: chain.firstBookingId ?? bookingId, moves: chain.moves ?? 0 };
+}
+
+function sessionRef(fact: { sessionId: string } & SlotVersion): LessonRef {
+  return { kind: "session", sessionId: fact.sessionId, slotVersion: fact.slotVersion ?? 1 };
+}
+
+/**
+ * A session fact's participant: their chain when the fact carries it. Without any booking of
+ * theirs the session stands in, as it did before chains were followed.
+ */
+function participantRef(
+  participant: SessionParticipant,
+  fact: { sessionId: string } & SlotVersion,
+): LessonRef {
+  const bookingId = participant.firstBookingId ?? participant.bookingId;
+  return bookingId ? chainRef(participant, bookingId) : sessionRef(fact);
+}
+
 /** The student gets the confirmation, the provider "new booking"; both with the invite. */
-export function draftBookingConfirmed(fact: ConfirmedBookingFact, ctx: DraftContext): OutboxDraft[] {
+export function draftBookingConfirmed(
+  fact: ConfirmedBookingFact & SlotVersion,
+  ctx: DraftContext,
+): OutboxDraft[] {
   const { student, provider } = fact;
   const lesson = { startsAt: fact.startsAt, endsAt: fact.endsAt };
-  const event = { ...lesson, sessionId: fact.sessionId, cancelled: false };
+  // The confirmation scan skips moved bookings, so this booking begins its chain.
+  const studentEvent = { ...lesson, ref: chainRef({}, fact.bookingId), cancelled: false };
+  const providerEvent = { ...lesson, ref: sessionRef(fact), cancelled: false };
   const money = { amount: fact.amount, currency: fact.currency };
   return [
     draft(
@@ -76,20 +122,25 @@ export function draftBookingConfirmed(fact: ConfirmedBookingFact, ctx: DraftCont
       fact.bookingId,
       student,
       { kind: "booking-confirmed", lesson, providerName: provider.name, ...money },
-      invite(ctx, event, { role: "student", providerName: provider.name }, student),
+      invite(ctx, studentEvent, { role: "student", providerName: provider.name }, student),
     ),
     draft(
       ctx,
       fact.bookingId,
       provider,
       { kind: "booking-new", lesson, studentName: student.name, ...money },
-      invite(ctx, event, { role: "provider", studentNames: [student.name], group: fact.group }, provider),
+      invite(
+        ctx,
+        providerEvent,
+        { role: "provider", studentNames: [student.name], group: fact.group },
+        provider,
+      ),
     ),
   ];
 }
 
 /** The student hears how much comes back, with a cancellation of their lesson; nothing for no money. */
-export function draftRefund(fact: RefundFact, ctx: DraftContext): OutboxDraft[] {
+export function draftRefund(fact: RefundFact & StudentChain, ctx: DraftContext): OutboxDraft[] {
   if (fact.refundAmount <= 0) return [];
   const lesson = { startsAt: fact.startsAt, endsAt: fact.endsAt };
   const viewer = { role: "student", providerName: fact.providerName } as const;
@@ -107,7 +158,12 @@ export function draftRefund(fact: RefundFact, ctx: DraftContext): OutboxDraft[] 
         refund: fact.paymentStatus === "REFUND_PENDING" ? "pending" : "done",
       },
       fact.sessionId
-        ? invite(ctx, { ...lesson, sessionId: fact.sessionId, cancelled: true }, viewer, fact.student)
+        ? invite(
+            ctx,
+            { ...lesson, ref: chainRef(fact, fact.bookingId), cancelled: true },
+            viewer,
+            fact.student,
+          )
         : null,
     ),
   ];
@@ -132,26 +188,31 @@ export function draftRefundFailed(fact: RefundFailedFact, ctx: DraftContext): Ou
  * The provider and every participant the fact names (seats still confirmed when the instructor
  * cancelled), each with the lesson's cancellation.
  */
-export function draftSessionCancelled(fact: SessionFact, ctx: DraftContext): OutboxDraft[] {
+export function draftSessionCancelled(fact: SessionEmailFact, ctx: DraftContext): OutboxDraft[] {
   return draftSessionEmails(fact, ctx, "session-cancelled", true);
 }
 
 /** The 24 h or 1 h reminder, whichever is due at `ctx.now`, to the provider and each confirmed seat. */
-export function draftReminders(fact: SessionFact, ctx: DraftContext): OutboxDraft[] {
+export function draftReminders(fact: SessionEmailFact, ctx: DraftContext): OutboxDraft[] {
   const kind = dueReminder(fact.startsAt, ctx.now);
   if (!kind || fact.participants.length === 0) return [];
   return draftSessionEmails(fact, ctx, kind, false);
 }
 
+/** A participant as a session fact may name them: with their booking and its chain, when known. */
+type SessionParticipant = Person & StudentChain & { bookingId?: string };
+
+/** A session fact whose participants may carry their booking chains (see `StudentChain`). */
+type SessionEmailFact = SessionFact & SlotVersion & { participants: SessionParticipant[] };
+
 function draftSessionEmails(
-  fact: SessionFact,
+  fact: SessionEmailFact,
   ctx: DraftContext,
   kind: "session-cancelled" | "reminder-24h" | "reminder-1h",
   cancelled: boolean,
 ): OutboxDraft[] {
   const { provider, participants } = fact;
   const lesson = { startsAt: fact.startsAt, endsAt: fact.endsAt };
-  const event = { ...lesson, sessionId: fact.sessionId, cancelled };
   const studentNames = participants.map((p) => p.name);
   const students = describeStudents(studentNames);
   return [
@@ -160,7 +221,12 @@ function draftSessionEmails(
       fact.sessionId,
       provider,
       { kind, lesson, role: "provider", otherParty: students },
-      invite(ctx, event, { role: "provider", studentNames, group: fact.group }, provider),
+      invite(
+        ctx,
+        { ...lesson, ref: sessionRef(fact), cancelled },
+        { role: "provider", studentNames, group: fact.group },
+        provider,
+      ),
     ),
     ...participants.map((student) =>
       draft(
@@ -168,7 +234,12 @@ function draftSessionEmails(
         fact.sessionId,
         student,
         { kind, lesson, role: "student", otherParty: provider.name },
-        invite(ctx, event, { role: "student", providerName: provider.name }, student),
+        invite(
+          ctx,
+          { ...lesson, ref: participantRef(student, fact), cancelled },
+          { role: "student", providerName: provider.name },
+          student,
+        ),
       ),
     ),
   ];
@@ -192,13 +263,15 @@ export function draftStudentCancelled(fact: StudentCancelledFact, ctx: DraftCont
 }
 
 /**
- * Student and provider each hear old time → new time, keyed by the new booking, with the new
- * lesson's invite. The confirmation scan skips rescheduled bookings, so this is their only email.
+ * Student and provider each hear old time → new time, keyed by the new booking, with the moved
+ * lesson's invite (for the student the event of their first booking, once the fact names it). The confirmation scan skips rescheduled bookings, so this is their only email.
  */
-export function draftRescheduled(fact: RescheduledFact, ctx: DraftContext): OutboxDraft[] {
+export function draftRescheduled(
+  fact: RescheduledFact & StudentChain & SlotVersion,
+  ctx: DraftContext,
+): OutboxDraft[] {
   const { student, provider } = fact;
   const lesson = { startsAt: fact.startsAt, endsAt: fact.endsAt };
-  const event = { ...lesson, sessionId: fact.sessionId, cancelled: false };
   const common = {
     kind: "booking-rescheduled",
     lesson,
@@ -212,14 +285,24 @@ export function draftRescheduled(fact: RescheduledFact, ctx: DraftContext): Outb
       fact.bookingId,
       student,
       { ...common, role: "student", otherParty: provider.name },
-      invite(ctx, event, { role: "student", providerName: provider.name }, student),
+      invite(
+        ctx,
+        { ...lesson, ref: chainRef(fact, fact.bookingId), cancelled: false },
+        { role: "student", providerName: provider.name },
+        student,
+      ),
     ),
     draft(
       ctx,
       fact.bookingId,
       provider,
       { ...common, role: "provider", otherParty: student.name },
-      invite(ctx, event, { role: "provider", studentNames: [student.name], group: fact.group }, provider),
+      invite(
+        ctx,
+        { ...lesson, ref: sessionRef(fact), cancelled: false },
+        { role: "provider", studentNames: [student.name], group: fact.group },
+        provider,
+      ),
     ),
   ];
 }
