@@ -26,6 +26,7 @@ const SessionRoom = lazy(() => import("./pages/session-room").then((m) => m.Sess
 const Conversations = lazy(() => import("./pages/conversations").then((m) => m.Conversations));
 const Inbox = lazy(() => import("./pages/inbox").then((m) => m.Inbox));
 const Earnings = lazy(() => import("./pages/earnings").then((m) => m.Earnings));
+const Integrations = lazy(() => import("./pages/integrations").then((m) => m.Integrations));
 
 /** Renders `page` for a signed-in user of `role` (any role if omitted); otherwise sends to sign-in. */
 function guard(page: preact.AnyComponent, role?: Role) {
@@ -59,6 +60,7 @@ const routes = {
   conversations: guard(Conversations),
   inbox: guard(Inbox),
   earnings: guard(Earnings, "provider"),
+  integrations: guard(Integrations, "provider"),
 };
 
 function Shell() {
@@ -93,6 +95,7 @@ function Shell() {
           <Route path="/messages/:id" component={routes.conversations} />
           <Route path="/inbox" component={routes.inbox} />
           <Route path="/earnings" component={routes.earnings} />
+          <Route path="/integrations" component={routes.integrations} />
           <Route default component={NotFound} />
         </Router>
       </ErrorBoundary>

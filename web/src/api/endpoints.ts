@@ -27,6 +27,10 @@ import type {
   SlotInput,
   User,
   WaitlistEntry,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookEndpointCreated,
+  WebhookEventType,
 } from "./types";
 
 /**
@@ -144,6 +148,22 @@ export const api = {
   /** The provider's Stripe Connect account (created on the first call) and a fresh onboarding link. */
   openPayoutAccount: (): Promise<PayoutAccountAnswer> => call(api_.me["payout-account"].$post()),
   earnings: (): Promise<Earnings> => call(api_.me.earnings.$get()),
+
+  webhookEndpoints: (): Promise<{ endpoints: WebhookEndpoint[] }> =>
+    call(api_.me["webhook-endpoints"].$get()),
+  /** Answers the signing secret once; `events` left out means every type, including later ones. */
+  createWebhookEndpoint: (body: {
+    url: string;
+    events?: WebhookEventType[];
+  }): Promise<WebhookEndpointCreated> => call(api_.me["webhook-endpoints"].$post({ json: body })),
+  deleteWebhookEndpoint: (id: string) =>
+    noContent(api_.me["webhook-endpoints"][":id"].$delete({ param: { id } })),
+  /** The endpoint's deliveries, newest first, each with its attempt log. */
+  webhookDeliveries: (id: string): Promise<{ deliveries: WebhookDelivery[] }> =>
+    call(api_.me["webhook-endpoints"][":id"].deliveries.$get({ param: { id } })),
+  /** Queues a `webhook.test` event to this endpoint only. */
+  sendWebhookTest: (id: string): Promise<{ delivery: WebhookDelivery }> =>
+    call(api_.me["webhook-endpoints"][":id"].test.$post({ param: { id } })),
 };
 
 /** Same-origin URL of the caller's iCalendar feed (cookie-authenticated download). */

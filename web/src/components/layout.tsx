@@ -15,6 +15,7 @@ const LINKS: Record<Role, { href: string; label: string }[]> = {
     { href: "/earnings", label: "Earnings" },
     { href: "/messages", label: "Messages" },
     { href: "/inbox", label: "Inbox" },
+    { href: "/integrations", label: "Integrations" },
     { href: "/account", label: "Account" },
   ],
   student: [

@@ -2,6 +2,7 @@ import { useMemo, useState } from "preact/hooks";
 import { MAX_NAME_CHARS } from "../../../src/shared/limits";
 import { api } from "../api/endpoints";
 import { ApiError } from "../api/http";
+import { CalendarFeedCard } from "../components/calendar-feed-card";
 import { ProfileForm } from "../components/profile-form";
 import { TimeZoneSelect } from "../components/time-zone-select";
 import { describedBy, ErrorNotice, Field, Notice, Page } from "../components/ui";
@@ -127,6 +128,7 @@ export function Account() {
         </form>
       </section>
       {user.role === "provider" && <ProfileForm />}
+      <CalendarFeedCard />
     </Page>
   );
 }
