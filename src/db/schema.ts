@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { WEBHOOK_EVENT_TYPES } from "../shared/webhook-events";
 
 // Timestamps are epoch milliseconds (UTC); the API renders them as ISO strings.
 
@@ -519,16 +520,8 @@ export const waitlistEntries = sqliteTable(
 );
 export type WaitlistRow = typeof waitlistEntries.$inferSelect;
 
-export const webhookEventTypes = [
-  "booking.confirmed",
-  "booking.cancelled",
-  "booking.rescheduled",
-  "session.started",
-  "session.ended",
-  "session.cancelled",
-  "refund.succeeded",
-  "payout.paid",
-] as const;
+/** The outbox also carries `webhook.test`, sent to one endpoint on request. */
+export const webhookEventTypes = [...WEBHOOK_EVENT_TYPES, "webhook.test"] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
 /** A provider's outbound webhook endpoint (Standard Webhooks). The secret signs every delivery. */
