@@ -14,9 +14,10 @@ const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export default {
   async fetch(request, env, ctx) {
     const response = await app.fetch(request, env, ctx);
-    if (CHANGES.has(request.method) && response.status < 500) {
+    // Refusals (4xx) changed nothing; the 5-minute job picks up anything else.
+    if (CHANGES.has(request.method) && response.ok) {
       ctx.waitUntil(
-        dispatchWebhookEvents(buildDeps(env)).catch((error: unknown) =>
+        dispatchWebhookEvents(buildDeps(env), { requeueOverdue: false }).catch((error: unknown) =>
           console.warn("webhook dispatch", error),
         ),
       );

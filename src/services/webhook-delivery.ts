@@ -23,12 +23,13 @@ export async function queueDeliveries(deps: Deps, deliveryIds: string[]): Promis
 
 /**
  * Outbox → queue: every event not dispatched yet gets a delivery per endpoint that receives its
- * type, and the deliveries are queued. Runs after each changing request and every 5 minutes (the
- * latter also re-queues deliveries whose message was lost). Idempotent: a delivery exists once
+ * type, and the deliveries are queued. Runs after each request that changed something and every
+ * 5 minutes (only the latter re-queues deliveries whose message was lost). Idempotent: a delivery exists once
  * per (event, endpoint), and a repeated message finds it already done.
  */
 export async function dispatchWebhookEvents(
   deps: Deps,
+  options: { requeueOverdue: boolean } = { requeueOverdue: true },
 ): Promise<{ events: number; queued: number; requeued: number }> {
   const records = deps.records.webhooks;
   const events = await records.undispatchedEvents(100);
@@ -51,6 +52,7 @@ export async function dispatchWebhookEvents(
     await queueDeliveries(deps, ids);
     queued += ids.length;
   }
+  if (!options.requeueOverdue) return { events: events.length, queued, requeued: 0 };
   // A message the queue lost (or a queue call that failed after D1 was written) is sent again.
   const overdue = await records.overdueDeliveries(deps.now() - 10 * MINUTE_MS, 100);
   await queueDeliveries(deps, overdue);
