@@ -3,6 +3,7 @@ import type { PayoutAccountRow, PayoutRow } from "../db/schema";
 import type { Deps } from "../deps";
 import { AppError } from "../domain/errors";
 import type { AuthUser } from "../domain/identity";
+import { type MoneySnapshot, pendingRefundAmount, refundedAmount } from "../domain/payment-state";
 import {
   decideTransfer,
   type PaymentFacts,
@@ -269,15 +270,11 @@ async function refreshBlockedAccounts(deps: Deps, now: number, providerId?: stri
   return refreshed;
 }
 
-function paymentFacts(snapshot: Awaited<ReturnType<Deps["payments"]["snapshot"]>>): PaymentFacts {
-  const succeeded = snapshot.refunds
-    .filter((r) => r.status === "succeeded")
-    .reduce((s, r) => s + r.amount, 0);
-  const pending = snapshot.refunds.filter((r) => r.status === "pending").reduce((s, r) => s + r.amount, 0);
+function paymentFacts(snapshot: MoneySnapshot): PaymentFacts {
   return {
     captured: snapshot.captured,
-    refunded: succeeded,
-    refundPending: pending,
+    refunded: refundedAmount(snapshot.refunds),
+    refundPending: pendingRefundAmount(snapshot.refunds),
     chargeId: snapshot.chargeId,
   };
 }
