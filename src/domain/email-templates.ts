@@ -15,6 +15,7 @@ import {
   safeLocale,
   safeTimeZone,
 } from "../shared/date-format";
+import { minorDigits } from "../shared/pricing";
 import { HOUR_MS } from "../shared/time";
 
 export type NotificationKind =
@@ -147,8 +148,7 @@ export function formatMoney(amountMinor: number, currency: string, locale: strin
     style: "currency",
     currency: currency.toUpperCase(),
   });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return plainSpaces(format.format(amountMinor / 10 ** digits));
+  return plainSpaces(format.format(amountMinor / 10 ** minorDigits(currency)));
 }
 
 /** "Ann", "Ann and Bob", "Ann, Bob and 3 others": who a provider is teaching. */

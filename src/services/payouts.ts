@@ -19,6 +19,7 @@ import type {
   PayoutAccountAnswer,
 } from "../shared/api-types";
 import { safeTimeZone } from "../shared/date-format";
+import { minorDigits } from "../shared/pricing";
 import { MINUTE_MS } from "../shared/time";
 
 /** One job run holds a payout this long: longer than Stripe calls with their retries take. */
@@ -164,8 +165,7 @@ function csvCell(value: string | number): string {
 
 /** Amounts in the major unit with the currency's decimals, as accountants expect them. */
 function major(amount: number, currency: string): string {
-  const digits =
-    new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = minorDigits(currency);
   return (amount / 10 ** digits).toFixed(digits);
 }
 

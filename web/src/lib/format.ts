@@ -4,6 +4,7 @@
  * (src/shared/date-format.ts), so the app and the inbox agree; pass `locale` to override.
  */
 import * as dates from "../../../src/shared/date-format";
+import { minorDigits } from "../../../src/shared/pricing";
 import { displayLocale } from "./locale";
 
 const moneyFormatters = new Map<string, Intl.NumberFormat>();
@@ -19,14 +20,7 @@ function moneyFormatter(currency: string): Intl.NumberFormat {
   return formatter;
 }
 
-/** Digits after the decimal point for a currency (USD 2, JPY 0). */
-export function minorDigits(currency: string): number {
-  try {
-    return moneyFormatter(currency).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
+export { minorDigits };
 
 /** 4500 "usd" → "$45.00". */
 export function formatMoney(amount: number, currency: string): string {
